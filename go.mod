@@ -1,0 +1,3 @@
+module github.com/kcgi-go/kcgi-go
+
+go 1.22

@@ -1,0 +1,162 @@
+package kcgi
+
+// This file holds the Config shared by Init and ParseCGI, and the C
+// copies of it that libkcgi keeps pointers to.
+
+// #include "shim.h"
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// Config says what libkcgi parses and validates. The zero Config (or a
+// nil *Config) is kcgi's tutorial: no pages, no keys.
+type Config struct {
+	// Keys lists the form and cookie keys to recognise, each with the
+	// validator libkcgi runs on its values. A Pair's KeyIndex is its
+	// position here, and Request.Field looks values up by it.
+	Keys []Key
+	// Pages lists the page names: the first component of PATH_INFO,
+	// matched without regard to case. Request.Page is its position here,
+	// DefaultPage when there is no page name, and len(Pages) when the
+	// name is unknown.
+	Pages []string
+	// DefaultPage is the page of a request without a page name.
+	DefaultPage int
+	// Debug logs what libkcgi reads and writes to standard error.
+	Debug Debug
+	// SendBuffer is libkcgi's output buffer size in bytes (kopts
+	// sndbufsz); zero picks libkcgi's default (8 KiB in CGI, 65535 in
+	// FastCGI).
+	SendBuffer int
+}
+
+// Debug selects libkcgi's debugging output (KREQ_DEBUG_*).
+type Debug uint
+
+// The debugging flags.
+const (
+	DebugWrite    Debug = C.KREQ_DEBUG_WRITE     // log what is written
+	DebugReadBody Debug = C.KREQ_DEBUG_READ_BODY // log the request body
+)
+
+// Key is a form or cookie key and its validator (struct kvalid).
+type Key struct {
+	Name  string
+	Valid Validator
+}
+
+// Validator is one of libkcgi's validation functions (kvalid_string(3)).
+// They run in libkcgi's sandboxed child, where Go code cannot run (the
+// child is a fork of the Go process without its threads, and its seccomp
+// filter denies the system calls the Go runtime needs), so there are no
+// Go validators: check further in Go after Parse, with the Pair's State,
+// Type and parsed value.
+type Validator int
+
+// The validators. ValidNone leaves values unchecked.
+const (
+	ValidNone     Validator = iota
+	ValidBit                // kvalid_bit: integer 0 to 64
+	ValidDate               // kvalid_date: yyyy-mm-dd, parsed as epoch seconds
+	ValidDouble             // kvalid_double: a decimal number
+	ValidEmail              // kvalid_email: an e-mail address, trimmed and lowercased
+	ValidInt                // kvalid_int: a signed 64-bit integer
+	ValidString             // kvalid_string: any string without NUL
+	ValidStringNE           // kvalid_stringne: a non-empty string without NUL
+	ValidUDouble            // kvalid_udouble: a decimal number above zero
+	ValidUint               // kvalid_uint: an unsigned 63-bit integer
+	validMax
+)
+
+var validNames = [...]string{"none", "bit", "date", "double", "email", "int", "string", "stringne", "udouble", "uint"}
+
+func (v Validator) String() string {
+	if v < 0 || v >= validMax {
+		return fmt.Sprintf("Validator(%d)", int(v))
+	}
+	return validNames[v]
+}
+
+// cconfig is a Config in C memory: libkcgi keeps pointers to the keys and
+// pages for as long as the server lives, and C may not keep Go pointers.
+type cconfig struct {
+	keys    *C.struct_kvalid
+	nkeys   C.size_t
+	pages   **C.char
+	npages  C.size_t
+	defpage C.size_t
+	debug   C.uint
+	sndbuf  C.ssize_t
+	valid   []Validator // the Keys' validators, for Pair.String
+}
+
+func newCConfig(cfg *Config) (*cconfig, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if cfg.DefaultPage < 0 || (len(cfg.Pages) > 0 && cfg.DefaultPage >= len(cfg.Pages)) {
+		return nil, fmt.Errorf("%w: DefaultPage %d with %d pages", ErrConfig, cfg.DefaultPage, len(cfg.Pages))
+	}
+	if cfg.SendBuffer < 0 {
+		return nil, fmt.Errorf("%w: SendBuffer %d", ErrConfig, cfg.SendBuffer)
+	}
+	c := &cconfig{
+		nkeys:   C.size_t(len(cfg.Keys)),
+		npages:  C.size_t(len(cfg.Pages)),
+		defpage: C.size_t(cfg.DefaultPage),
+		debug:   C.uint(cfg.Debug),
+		sndbuf:  -1,
+	}
+	if cfg.SendBuffer > 0 {
+		c.sndbuf = C.ssize_t(cfg.SendBuffer)
+	}
+	for _, k := range cfg.Keys {
+		if k.Valid < 0 || k.Valid >= validMax || strings.IndexByte(k.Name, 0) >= 0 {
+			return nil, fmt.Errorf("%w: key %q with validator %v", ErrConfig, k.Name, k.Valid)
+		}
+		c.valid = append(c.valid, k.Valid)
+	}
+	for _, p := range cfg.Pages {
+		if strings.IndexByte(p, 0) >= 0 {
+			return nil, fmt.Errorf("%w: page %q", ErrConfig, p)
+		}
+	}
+	if len(cfg.Keys) > 0 {
+		c.keys = (*C.struct_kvalid)(C.calloc(c.nkeys, C.sizeof_struct_kvalid))
+		ks := unsafe.Slice(c.keys, len(cfg.Keys))
+		for i, k := range cfg.Keys {
+			ks[i].name = C.CString(k.Name)
+			ks[i].valid = C.kg_validator(C.int(k.Valid))
+		}
+	}
+	if len(cfg.Pages) > 0 {
+		c.pages = (**C.char)(C.calloc(c.npages, C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+		ps := unsafe.Slice(c.pages, len(cfg.Pages))
+		for i, p := range cfg.Pages {
+			ps[i] = C.CString(p)
+		}
+	}
+	return c, nil
+}
+
+// free releases the C copies; libkcgi must be done with them.
+func (c *cconfig) free() {
+	if c.keys != nil {
+		for _, k := range unsafe.Slice(c.keys, int(c.nkeys)) {
+			C.free(unsafe.Pointer(k.name))
+		}
+		C.free(unsafe.Pointer(c.keys))
+		c.keys = nil
+	}
+	if c.pages != nil {
+		for _, p := range unsafe.Slice(c.pages, int(c.npages)) {
+			C.free(unsafe.Pointer(p))
+		}
+		C.free(unsafe.Pointer(c.pages))
+		c.pages = nil
+	}
+}

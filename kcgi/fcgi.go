@@ -1,0 +1,115 @@
+package kcgi
+
+// This file holds the FastCGI server: khttp_fcgi_init, the parse loop,
+// and khttp_fcgi_free.
+
+// #include "shim.h"
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"unsafe"
+)
+
+// A Server is a FastCGI worker (struct kfcgi), normally run by kfcgi(8).
+// It is not safe for concurrent use: one goroutine calls Parse in a
+// loop, and frees each Request before the next Parse.
+type Server struct {
+	f   *C.struct_kfcgi
+	cfg *cconfig
+	cur *Request // the parsed request, until it is freed
+}
+
+// Init starts a FastCGI worker (khttp_fcgi_initx(3)): it forks libkcgi's
+// sandboxed control and parser processes and connects to the listening
+// socket kfcgi(8) passes in, in either of its pool modes. Call it first
+// in main, before starting goroutines or opening descriptors: the
+// children inherit them. Init locks the calling goroutine to its OS
+// thread for good; call Parse from the same goroutine.
+//
+// A nil cfg is the zero Config. Init returns ErrConfig for an invalid
+// Config, and an [Error] from libkcgi.
+func Init(cfg *Config) (*Server, error) {
+	c, err := newCConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	runtime.LockOSThread()
+	ignoreSIGPIPE()
+	var f *C.struct_kfcgi
+	e := C.kg_fcgi_init(&f, c.keys, c.nkeys, c.pages, c.npages, c.defpage, c.debug, c.sndbuf)
+	if err := kerr(e); err != nil {
+		c.free()
+		return nil, err
+	}
+	return &Server{f: f, cfg: c}, nil
+}
+
+// Parse waits for the next request and parses it
+// (khttp_fcgi_parse(3)). It returns ErrExit when the worker must stop:
+// kfcgi(8) sent SIGTERM or closed the connection. Any other error also
+// ends the loop: libkcgi cannot go on. The request must be freed before
+// the next Parse, which otherwise returns ErrState.
+func (s *Server) Parse() (*Request, error) {
+	switch {
+	case s.f == nil:
+		return nil, fmt.Errorf("Parse: %w", ErrFreed)
+	case s.cur != nil:
+		return nil, fmt.Errorf("Parse: previous request not freed: %w", ErrState)
+	}
+	req := (*C.struct_kreq)(C.calloc(1, C.sizeof_struct_kreq))
+	if err := kerr(C.kg_fcgi_parse(s.f, req)); err != nil {
+		C.free(unsafe.Pointer(req))
+		return nil, err
+	}
+	r := newRequest(req, s.cfg)
+	s.cur = r
+	r.done = func() { s.cur = nil }
+	return r, nil
+}
+
+// Free stops the worker (khttp_fcgi_free(3)): it closes the connections
+// to libkcgi's children, waits for them to exit, and frees the
+// configuration. A request not yet freed is freed first.
+func (s *Server) Free() error {
+	if s.f == nil {
+		return fmt.Errorf("Free: %w", ErrFreed)
+	}
+	if s.cur != nil {
+		s.cur.Free()
+	}
+	err := kerr(C.kg_fcgi_free(s.f))
+	s.f = nil
+	s.cfg.free()
+	return err
+}
+
+// IsFastCGI reports whether the process was started as a FastCGI worker
+// (khttp_fcgi_test(3)): by kfcgi(8) in either pool mode, or with a
+// listening socket as standard input. A program can call it first to
+// serve either FastCGI (Init) or CGI (ParseCGI).
+func IsFastCGI() bool {
+	return C.kg_fcgi_test() != 0
+}
+
+// ParseCGI parses the request of a CGI program (khttp_parsex(3)), once
+// per process: libkcgi forks its sandboxed parser, which reads the
+// environment and standard input. The response goes to standard output.
+// As with Init, call it first in main. A nil cfg is the zero Config.
+func ParseCGI(cfg *Config) (*Request, error) {
+	c, err := newCConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ignoreSIGPIPE()
+	req := (*C.struct_kreq)(C.calloc(1, C.sizeof_struct_kreq))
+	if err := kerr(C.kg_parse(req, c.keys, c.nkeys, c.pages, c.npages, c.defpage, c.debug, c.sndbuf)); err != nil {
+		C.free(unsafe.Pointer(req))
+		c.free()
+		return nil, err
+	}
+	r := newRequest(req, c)
+	r.done = c.free
+	return r, nil
+}

@@ -1,0 +1,88 @@
+// Package kcgi is a cgo binding to libkcgi, the CGI and FastCGI library
+// by Kristaps Dzonsons, keeping what makes it worth using: every request
+// is parsed and validated in a forked child process that libkcgi
+// sandboxes (pledge(2) on OpenBSD, seccomp on Linux), and kfcgi(8) runs
+// the workers in a chroot jail.
+//
+// The C calls are Go functions and methods of the same names:
+// [Init] (khttp_fcgi_init(3)), [Server.Parse] (khttp_fcgi_parse(3)),
+// [Server.Free] (khttp_fcgi_free(3)), [ParseCGI] (khttp_parse(3)),
+// [Request.Head] (khttp_head(3)), [Request.Body] (khttp_body(3)),
+// [Request.Write] and [Request.Puts] (khttp_write(3)), and
+// [Request.Free] (khttp_free(3)). Everything a request carries is copied
+// into Go values when it is parsed, so nothing points into C memory after
+// Free. Errors are of type [Error], taken from enum kcgi_err, and work
+// with [errors.Is]; [ErrExit] ends the FastCGI loop.
+//
+// A FastCGI worker, as in kcgi's tutorial:
+//
+//	srv, err := kcgi.Init(nil)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer srv.Free()
+//	for {
+//		r, err := srv.Parse()
+//		if err != nil {
+//			break // errors.Is(err, kcgi.ErrExit) at shutdown
+//		}
+//		r.Head(kcgi.RespStatus.String(), kcgi.Status200.String())
+//		r.Head(kcgi.RespContentType.String(), kcgi.MIMETextPlain.String())
+//		r.Body()
+//		r.Puts("Hello, world!\n")
+//		r.Free()
+//	}
+//
+// # libkcgi inside a Go process
+//
+// libkcgi was written for single-threaded C programs. The binding makes
+// it safe in a Go process, and asks three things of its users:
+//
+//   - Call [Init] (or [ParseCGI]) first in main, before starting
+//     goroutines and before opening files or sockets: libkcgi forks its
+//     sandboxed children there, and they inherit every open descriptor.
+//     Init locks the calling goroutine to its OS thread; call Parse from
+//     that goroutine.
+//   - Validators run in the sandboxed child, so they are libkcgi's own C
+//     functions ([Validator]); validate further in Go after Parse.
+//   - SIGPIPE is ignored by the process (libkcgi saves and restores its
+//     handler around every write with signal(3), which strips the flags
+//     the Go runtime needs), and a broken pipe is an EPIPE error, also on
+//     standard output. Do not call signal.Notify or signal.Reset for
+//     SIGPIPE or SIGTERM: SIGTERM belongs to libkcgi, and ends the loop
+//     with [ErrExit].
+//
+// Every libkcgi call runs with asynchronous signals blocked on its
+// thread, because libkcgi treats an interrupted poll(2) as fatal, and the
+// Go runtime signals its own threads. The handler libkcgi installs for
+// SIGTERM gets SA_ONSTACK. See the project's README for the details.
+//
+// # Building
+//
+// The package finds libkcgi with pkg-config ("#cgo pkg-config: kcgi").
+// Workers run in a chroot without shared libraries, so link them
+// statically: on Linux,
+//
+//	go build -tags netgo,osusergo -ldflags '-linkmode external -extldflags -static'
+//
+// On OpenBSD Go cannot link statically; link libkcgi statically and copy
+// ld.so and libc into the jail, as the project's Makefile does with
+// LINK=dynamic.
+package kcgi
+
+// #cgo pkg-config: kcgi
+// #include "shim.h"
+import "C"
+
+import (
+	"os/signal"
+	"syscall"
+)
+
+// ignoreSIGPIPE makes libkcgi's save and restore of the SIGPIPE handler
+// harmless: signal(3) would reinstall Go's handler without SA_ONSTACK and
+// SA_SIGINFO, and the next broken pipe in Go code would crash the
+// process.
+func ignoreSIGPIPE() {
+	signal.Ignore(syscall.SIGPIPE)
+}

@@ -1,0 +1,294 @@
+/*
+ * shim.c wraps every libkcgi call the Go package makes.
+ *
+ * Variadic functions (khttp_head) cannot be called from cgo, so they
+ * get a fixed "%s" format here.  More importantly, every call that may
+ * block or fork runs with asynchronous signals blocked on the calling
+ * thread: libkcgi treats a poll(2) interrupted by EINTR as fatal, and
+ * the Go runtime signals its own threads (preemption, profiling) at any
+ * time.  The synchronous signals stay deliverable so that a fault is
+ * still a fault, and libkcgi unblocks SIGTERM itself around the poll
+ * that waits for the next request.  The caller's mask is restored
+ * before returning, so the thread is left as Go set it up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/*
+ * libkcgi up to and including 1.0.1 never frees the array holding a
+ * request's environment (kreq_free frees only its strings).  Free it
+ * here for those versions only, so that a fixed release is never
+ * freed twice.
+ */
+#define	KG_ENVS_LEAK	(KCGI_VSTAMP <= 20102)
+
+static void
+kg_block(sigset_t *old)
+{
+	sigset_t	 set;
+
+	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGTRAP);
+	sigdelset(&set, SIGABRT);
+	sigdelset(&set, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void
+kg_restore(const sigset_t *old)
+{
+
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static void
+kg_free_envs(struct khead *envs)
+{
+
+#if KG_ENVS_LEAK
+	free(envs);
+#else
+	(void)envs;
+#endif
+}
+
+/*
+ * libkcgi installs its SIGTERM handler with signal(3), which lacks
+ * SA_ONSTACK: the Go runtime requires it of every handler, because the
+ * signal may land on a thread running on a small goroutine stack.
+ */
+static void
+kg_onstack(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) == 0 &&
+	    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
+	    !(sa.sa_flags & SA_ONSTACK)) {
+		sa.sa_flags |= SA_ONSTACK;
+		sigaction(sig, &sa, NULL);
+	}
+}
+
+/*
+ * In the fixed pool, khttp_fcgi_init closes the listening socket kfcgi
+ * passed as standard input.  Put the read end of an empty pipe there so
+ * that the next descriptor the program opens is not mistaken for it.
+ */
+static void
+kg_stdin(void)
+{
+	int	 fd[2];
+
+	if (fcntl(STDIN_FILENO, F_GETFD) != -1 || errno != EBADF)
+		return;
+	if (pipe(fd) == -1)
+		return;
+	if (fd[0] != STDIN_FILENO) {
+		dup2(fd[0], STDIN_FILENO);
+		close(fd[0]);
+	}
+	close(fd[1]);
+}
+
+static struct kopts *
+kg_opts(struct kopts *opts, ssize_t sndbuf)
+{
+
+	opts->sndbufsz = sndbuf;
+	return opts;
+}
+
+enum kcgi_err
+kg_fcgi_init(struct kfcgi **fcgi,
+	const struct kvalid *keys, size_t keysz,
+	const char *const *pages, size_t pagesz, size_t defpage,
+	unsigned int debug, ssize_t sndbuf)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+	struct kopts	 opts;
+
+	kg_block(&old);
+	er = khttp_fcgi_initx(fcgi, kmimetypes, KMIME__MAX,
+	    keys, keysz, ksuffixmap, KMIME_TEXT_HTML,
+	    pages, pagesz, defpage, NULL, NULL, debug,
+	    kg_opts(&opts, sndbuf));
+	if (er == KCGI_OK) {
+		kg_onstack(SIGTERM);
+		kg_stdin();
+	}
+	kg_restore(&old);
+	return er;
+}
+
+enum kcgi_err
+kg_fcgi_parse(struct kfcgi *fcgi, struct kreq *req)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+
+	kg_block(&old);
+	er = khttp_fcgi_parse(fcgi, req);
+	kg_restore(&old);
+	if (er != KCGI_OK)
+		kg_free_envs(req->envs);
+	return er;
+}
+
+enum kcgi_err
+kg_fcgi_free(struct kfcgi *fcgi)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+
+	kg_block(&old);
+	er = khttp_fcgi_free(fcgi);
+	kg_restore(&old);
+	return er;
+}
+
+int
+kg_fcgi_test(void)
+{
+
+	return khttp_fcgi_test();
+}
+
+enum kcgi_err
+kg_parse(struct kreq *req,
+	const struct kvalid *keys, size_t keysz,
+	const char *const *pages, size_t pagesz, size_t defpage,
+	unsigned int debug, ssize_t sndbuf)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+	struct kopts	 opts;
+
+	kg_block(&old);
+	er = khttp_parsex(req, ksuffixmap, kmimetypes, KMIME__MAX,
+	    keys, keysz, pages, pagesz, KMIME_TEXT_HTML, defpage,
+	    NULL, NULL, debug, kg_opts(&opts, sndbuf));
+	kg_restore(&old);
+	if (er != KCGI_OK)
+		kg_free_envs(req->envs);
+	return er;
+}
+
+enum kcgi_err
+kg_head(struct kreq *req, const char *key, const char *val)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+
+	kg_block(&old);
+	er = khttp_head(req, key, "%s", val);
+	kg_restore(&old);
+	return er;
+}
+
+enum kcgi_err
+kg_body(struct kreq *req, int comp)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+
+	kg_block(&old);
+	er = comp < 0 ? khttp_body(req) : khttp_body_compress(req, comp);
+	kg_restore(&old);
+	return er;
+}
+
+enum kcgi_err
+kg_write(struct kreq *req, const char *buf, size_t sz)
+{
+	enum kcgi_err	 er;
+	sigset_t	 old;
+
+	kg_block(&old);
+	er = khttp_write(req, buf, sz);
+	kg_restore(&old);
+	return er;
+}
+
+void
+kg_free(struct kreq *req)
+{
+	struct khead	*envs = req->envs;
+	sigset_t	 old;
+
+	kg_block(&old);
+	khttp_free(req);
+	kg_restore(&old);
+	kg_free_envs(envs);
+}
+
+int
+kg_basic(const struct kreq *req, const char *user, const char *pass)
+{
+
+	return khttpbasic_validate(req, user, pass);
+}
+
+int
+kg_digest(const struct kreq *req, const char *pass)
+{
+
+	return khttpdigest_validate(req, pass);
+}
+
+/*
+ * Map the Go package's Validator numbers to libkcgi's validators.
+ * These run in libkcgi's sandboxed child, which is why they must be C.
+ */
+int
+(*kg_validator(int v))(struct kpair *)
+{
+	static int (*const fns[])(struct kpair *) = {
+		NULL,
+		kvalid_bit,
+		kvalid_date,
+		kvalid_double,
+		kvalid_email,
+		kvalid_int,
+		kvalid_string,
+		kvalid_stringne,
+		kvalid_udouble,
+		kvalid_uint,
+	};
+
+	if (v < 0 || (size_t)v >= sizeof(fns) / sizeof(fns[0]))
+		return NULL;
+	return fns[v];
+}
+
+/* The sa_flags of a signal's handler, for the tests. */
+unsigned long
+kg_sigflags(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) == -1)
+		return 0;
+	return (unsigned long)sa.sa_flags;
+}
+
+/* Whether a signal is blocked on the calling thread, for the tests. */
+int
+kg_sigblocked(int sig)
+{
+	sigset_t	 set;
+
+	if (pthread_sigmask(SIG_SETMASK, NULL, &set) != 0)
+		return -1;
+	return sigismember(&set, sig);
+}
