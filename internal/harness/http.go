@@ -1,0 +1,120 @@
+package harness
+
+// This file is a raw HTTP client: exact request bytes in, exact
+// response bytes out.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+)
+
+// Response is an HTTP response as read from the wire.
+type Response struct {
+	Raw    []byte   // every byte read until the server closed
+	Status string   // status line, without CRLF
+	Header []string // header lines as sent, without CRLF
+	Body   []byte   // everything after the blank line, undecoded
+}
+
+// Do sends req unchanged over a new TCP connection to addr and reads
+// until the server closes the connection, at most timeout in all. The
+// request should ask for "Connection: close" (or be HTTP/1.0), or the
+// read runs into the timeout.
+func Do(addr string, req []byte, timeout time.Duration) (*Response, error) {
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	// Write and read at once: a server may answer (say, 413) before
+	// it has read the whole request.
+	werr := make(chan error, 1)
+	go func() {
+		_, err := c.Write(req)
+		werr <- err
+	}()
+	raw, err := io.ReadAll(c)
+	if err != nil {
+		return nil, fmt.Errorf("read after %d bytes: %v", len(raw), err)
+	}
+	if err := <-werr; err != nil && len(raw) == 0 {
+		return nil, fmt.Errorf("write: %v", err)
+	}
+	return ParseResponse(raw)
+}
+
+// ParseResponse splits raw into status line, header lines and body.
+func ParseResponse(raw []byte) (*Response, error) {
+	head, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+	if !ok {
+		return nil, fmt.Errorf("no end of header in %d bytes: %q", len(raw), Clip(raw, 200))
+	}
+	lines := strings.Split(string(head), "\r\n")
+	return &Response{Raw: raw, Status: lines[0], Header: lines[1:], Body: body}, nil
+}
+
+// Get returns the value of the first header line named name
+// (case-insensitive), or "".
+func (r *Response) Get(name string) string {
+	for _, l := range r.Header {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// Normalized returns the raw response with the values of the Date and
+// Server headers replaced by "-", for comparing two servers' answers.
+func (r *Response) Normalized() []byte {
+	var b bytes.Buffer
+	b.WriteString(r.Status + "\r\n")
+	for _, l := range r.Header {
+		k, _, _ := strings.Cut(l, ":")
+		if strings.EqualFold(k, "Date") || strings.EqualFold(k, "Server") {
+			l = k + ": -"
+		}
+		b.WriteString(l + "\r\n")
+	}
+	b.WriteString("\r\n")
+	b.Write(r.Body)
+	return b.Bytes()
+}
+
+// Clip returns b, shortened to n bytes with a note if longer.
+func Clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return fmt.Sprintf("%s...(%d more bytes)", b[:n], len(b)-n)
+}
+
+// Diff describes the first difference between a and b, line by line,
+// with a line of context on either side, in at most a few hundred
+// bytes. It returns "" if they are equal.
+func Diff(a, b []byte) string {
+	if bytes.Equal(a, b) {
+		return ""
+	}
+	la := strings.SplitAfter(string(a), "\n")
+	lb := strings.SplitAfter(string(b), "\n")
+	i := 0
+	for i < len(la) && i < len(lb) && la[i] == lb[i] {
+		i++
+	}
+	line := func(l []string, j int) string {
+		if j < 0 || j >= len(l) {
+			return "(none)"
+		}
+		return fmt.Sprintf("%q", Clip([]byte(l[j]), 120))
+	}
+	return fmt.Sprintf("lengths %d vs %d; first difference at line %d:\n"+
+		"  before: %s\n  - %s\n  + %s\n  after:  %s | %s",
+		len(a), len(b), i+1, line(la, i-1), line(la, i), line(lb, i),
+		line(la, i+1), line(lb, i+1))
+}
