@@ -71,6 +71,7 @@
 package kcgi
 
 // #cgo pkg-config: kcgi
+// #include <signal.h>
 // #include "shim.h"
 import "C"
 
@@ -85,4 +86,16 @@ import (
 // process.
 func ignoreSIGPIPE() {
 	signal.Ignore(syscall.SIGPIPE)
+}
+
+// sigOnStack reports whether the handler of sig has SA_ONSTACK; the
+// tests check the handler libkcgi installs for SIGTERM.
+func sigOnStack(sig syscall.Signal) bool {
+	return C.kg_sigflags(C.int(sig))&C.SA_ONSTACK != 0
+}
+
+// sigBlocked reports whether sig is blocked on the calling thread; the
+// tests check that libkcgi's mask changes do not outlive its calls.
+func sigBlocked(sig syscall.Signal) bool {
+	return C.kg_sigblocked(C.int(sig)) == 1
 }

@@ -1,0 +1,634 @@
+package kcgi
+
+// The tests run libkcgi for real. TestMain turns the test binary into a
+// FastCGI worker (KCGI_TEST_WORKER) or a CGI program (KCGI_TEST_CGI) when
+// the tests start it; the tests talk to it with a raw FastCGI client or
+// through net/http/cgi.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kcgi-go/kcgi-go/internal/harness"
+)
+
+func TestMain(m *testing.M) {
+	switch {
+	case os.Getenv("KCGI_TEST_WORKER") != "":
+		worker()
+		os.Exit(0)
+	case os.Getenv("KCGI_TEST_CGI") != "":
+		cgiProgram()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// testConfig has a key of each validator, for the field tests.
+var testConfig = &Config{
+	Pages: []string{"index", "misuse", "sigpipe", "flags", "stdin", "saved", "fields"},
+	Keys: []Key{
+		{"none", ValidNone}, {"bit", ValidBit}, {"date", ValidDate},
+		{"double", ValidDouble}, {"email", ValidEmail}, {"int", ValidInt},
+		{"string", ValidString}, {"stringne", ValidStringNE},
+		{"udouble", ValidUDouble}, {"uint", ValidUint},
+	},
+}
+
+// worker is a FastCGI worker whose answer depends on the page.
+func worker() {
+	srv, err := Init(testConfig)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "init:", err)
+		os.Exit(2)
+	}
+	if os.Getenv("KCGI_TEST_CHURN") != "" {
+		go churn()
+	}
+	var saved *Request
+	for {
+		r, err := srv.Parse()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "parse: %v exit=%v\n", err, errors.Is(err, ErrExit))
+			break
+		}
+		r.Head(RespStatus.String(), Status200.String())
+		r.Head(RespContentType.String(), MIMETextPlain.String())
+		if r.PageName == "misuse" {
+			misuse(srv, r)
+			continue
+		}
+		r.Body()
+		switch r.PageName {
+		case "sigpipe":
+			r.Puts(brokenPipe())
+		case "flags":
+			fmt.Fprintf(r, "onstack=%v urg=%v term=%v locked=%v\n",
+				sigOnStack(syscall.SIGTERM), sigBlocked(syscall.SIGURG),
+				sigBlocked(syscall.SIGTERM), lockedThread())
+		case "stdin":
+			r.Puts(stdinState())
+		case "saved":
+			if saved != nil {
+				dumpRequest(r, saved)
+			}
+		case "fields":
+			dumpRequest(r, r)
+			saved = r
+		default:
+			r.Puts("Hello, world!\n")
+		}
+		r.Free()
+	}
+	if err := srv.Free(); err != nil {
+		fmt.Fprintln(os.Stderr, "free:", err)
+	}
+}
+
+// churn keeps the garbage collector and the scheduler busy, so that the
+// Go runtime signals the worker's threads.
+func churn() {
+	var keep [][]byte
+	for i := 0; ; i++ {
+		keep = append(keep, make([]byte, 4096))
+		if len(keep) > 256 {
+			keep = keep[:0]
+		}
+		if i%1000 == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// brokenPipe writes from Go to a pipe nobody reads: libkcgi has already
+// saved and restored the SIGPIPE handler with signal(3) for this
+// response, so without the binding's fix the process dies here.
+func brokenPipe() string {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err.Error()
+	}
+	pr.Close()
+	_, err = pw.Write([]byte("x"))
+	pw.Close()
+	return fmt.Sprintf("write: %v\n", err)
+}
+
+func lockedThread() bool {
+	// LockOSThread nests: if Init locked the thread, one unlock leaves
+	// it locked, which a second LockOSThread would hide.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return true
+}
+
+// stdinState says what standard input is after Init closed the
+// listening socket in the fixed pool.
+func stdinState() string {
+	n, err := os.Stdin.Read(make([]byte, 1))
+	f, ferr := os.Open(os.Args[0])
+	if ferr != nil {
+		return ferr.Error()
+	}
+	defer f.Close()
+	return fmt.Sprintf("read=%d err=%v newfd0=%v\n", n, err, f.Fd() == 0)
+}
+
+// misuse tries each call out of order and reports what it returned.
+func misuse(srv *Server, r *Request) {
+	var out []string
+	note := func(name string, err error) {
+		out = append(out, fmt.Sprintf("%s: %v", name, err))
+	}
+	_, err := r.Write([]byte("early"))
+	note("write-before-body", err)
+	note("head-injection", r.Head("X-Bad", "a\r\nSet-Cookie: x=1"))
+	note("head-nul", r.Head("X-Bad", "a\x00b"))
+	note("head-colon", r.Head("X:Bad", "a"))
+	_, err = srv.Parse()
+	note("parse-before-free", err)
+	note("body", r.Body())
+	note("head-after-body", r.Head("X-Late", "1"))
+	note("body-twice", r.Body())
+	note("setstatus-bad", r.SetStatus(StatusMax))
+	r.Puts(strings.Join(out, "\n") + "\n")
+	note("free", r.Free())
+	note("free-twice", r.Free())
+	note("puts-after-free", r.Puts("x"))
+	note("head-after-free", r.Head("X-Late", "1"))
+	_, err = r.CheckBasic("a", "b")
+	note("auth-after-free", err)
+	fmt.Fprintln(os.Stderr, strings.Join(out, "\n"))
+}
+
+// dumpRequest writes the parsed request q as text to r.
+func dumpRequest(r, q *Request) {
+	fmt.Fprintf(r, "method=%v page=%d pagename=%q path=%q fullpath=%q suffix=%q mime=%v\n",
+		q.Method, q.Page, q.PageName, q.Path, q.FullPath, q.Suffix, q.MIME)
+	for _, p := range q.Fields {
+		fmt.Fprintf(r, "field %q=%q key=%d state=%d type=%d int=%d float=%g str=%q\n",
+			p.Key, p.Value, p.KeyIndex, p.State, p.Type, p.Int, p.Float, p.String())
+	}
+	for k := range testConfig.Keys {
+		for _, p := range q.Field(k) {
+			fmt.Fprintf(r, "valid %s=%q\n", testConfig.Keys[k].Name, p.Value)
+		}
+		for _, p := range q.InvalidField(k) {
+			fmt.Fprintf(r, "invalid %s=%q\n", testConfig.Keys[k].Name, p.Value)
+		}
+	}
+	fmt.Fprintf(r, "header user-agent=%q\n", q.Header.Get("User-Agent"))
+}
+
+// cgiProgram serves one request as a CGI program.
+func cgiProgram() {
+	r, err := ParseCGI(testConfig)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parse:", err)
+		os.Exit(2)
+	}
+	r.Head(RespStatus.String(), Status200.String())
+	r.Head(RespContentType.String(), MIMETextPlain.String())
+	r.Body()
+	fmt.Fprintf(r, "fastcgi=%v\n", IsFastCGI())
+	dumpRequest(r, r)
+	r.Free()
+}
+
+// A testWorker is the test binary running as a FastCGI worker on a
+// listening socket passed as its standard input, as kfcgi's fixed pool
+// does.
+type testWorker struct {
+	cmd    *exec.Cmd
+	sock   string
+	stderr bytes.Buffer
+	done   chan error
+}
+
+func startWorker(t *testing.T, env ...string) *testWorker {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "w.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	lf, err := ln.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	defer ln.Close()
+	w := &testWorker{sock: sock, done: make(chan error, 1)}
+	w.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	w.cmd.Env = append(os.Environ(), append(env, "KCGI_TEST_WORKER=1")...)
+	w.cmd.Stdin = lf
+	w.cmd.Stderr = &w.stderr
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.done <- w.cmd.Wait() }()
+	t.Cleanup(func() { w.stop(t) })
+	return w
+}
+
+// do sends one FastCGI request for path and returns the STDOUT stream
+// and the raw record stream.
+func (w *testWorker) do(t *testing.T, path, query string, params ...harness.Param) (string, []byte) {
+	t.Helper()
+	req := harness.FCGIRequest{Params: append([]harness.Param{
+		{Name: "REQUEST_METHOD", Value: "GET"},
+		{Name: "SCRIPT_NAME", Value: "/app"},
+		{Name: "PATH_INFO", Value: path},
+		{Name: "QUERY_STRING", Value: query},
+	}, params...)}
+	raw, err := harness.FCGIDo("unix", w.sock, req.Bytes(), 10*time.Second)
+	if err != nil {
+		t.Fatalf("%s: %v\nworker stderr:\n%s", path, err, w.stderr.String())
+	}
+	recs, err := harness.ParseRecords(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return string(harness.Stdout(recs)), raw
+}
+
+// alive fails the test if the worker exited.
+func (w *testWorker) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-w.done:
+		w.done <- err
+		t.Fatalf("worker exited: %v\n%s", err, w.stderr.String())
+	default:
+	}
+}
+
+// stop sends SIGTERM and returns how long the worker took to exit.
+func (w *testWorker) stop(t *testing.T) time.Duration {
+	start := time.Now()
+	w.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-w.done:
+		w.done <- nil
+	case <-time.After(5 * time.Second):
+		w.cmd.Process.Kill()
+		t.Errorf("worker ignored SIGTERM for 5s\n%s", w.stderr.String())
+	}
+	return time.Since(start)
+}
+
+// goCrash matches what the Go runtime prints when it dies.
+var goCrash = []string{"fatal error", "panic:", "goroutine ", "SIGSEGV", "signal arrived", "non-Go code"}
+
+func noCrash(t *testing.T, log string) {
+	t.Helper()
+	for _, s := range goCrash {
+		if strings.Contains(log, s) {
+			t.Fatalf("Go runtime message %q in:\n%s", s, log)
+		}
+	}
+}
+
+// The 104 bytes libkcgi writes for kcgi's tutorial (HAZARDS.md §4).
+const tutorialStream = "\x01\x06\x00\x01\x00\x2c\x04\x00" +
+	"Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n\x00\x00\x00\x00" +
+	"\x01\x06\x00\x01\x00\x0e\x02\x00Hello, world!\n\x00\x00" +
+	"\x01\x06\x00\x01\x00\x00\x00\x00" +
+	"\x01\x03\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+func TestTutorialStream(t *testing.T) {
+	w := startWorker(t)
+	_, raw := w.do(t, "", "")
+	if string(raw) != tutorialStream {
+		t.Fatalf("got %q\nwant %q", raw, tutorialStream)
+	}
+}
+
+// H4: libkcgi's signal(3) save and restore of SIGPIPE must not leave Go's
+// handler without SA_ONSTACK: a later broken pipe in Go code is an
+// error, not a crash.
+func TestBrokenPipeAfterResponse(t *testing.T) {
+	w := startWorker(t)
+	w.do(t, "", "")
+	for i := 0; i < 3; i++ {
+		out, _ := w.do(t, "/sigpipe", "")
+		if !strings.Contains(out, "broken pipe") {
+			t.Fatalf("got %q, want a broken pipe error", out)
+		}
+	}
+	w.alive(t)
+	noCrash(t, w.stderr.String())
+}
+
+// H2, H3: libkcgi's SIGTERM handler gets SA_ONSTACK; the worker's thread
+// mask is as Go left it between libkcgi calls; Init locked the thread.
+func TestSignalState(t *testing.T) {
+	w := startWorker(t)
+	out, _ := w.do(t, "/flags", "")
+	if want := "onstack=true urg=false term=false locked=true"; !strings.Contains(out, want) {
+		t.Fatalf("got %q, want %q", out, want)
+	}
+}
+
+// H2, H3: SIGTERM ends the loop with ErrExit within about a second
+// (libkcgi polls with a one-second timeout), without a Go crash.
+func TestSIGTERM(t *testing.T) {
+	w := startWorker(t, "KCGI_TEST_CHURN=1")
+	w.do(t, "", "")
+	d := w.stop(t)
+	t.Logf("exit after SIGTERM: %v", d)
+	if d > 1500*time.Millisecond {
+		t.Errorf("exit took %v", d)
+	}
+	log := w.stderr.String()
+	noCrash(t, log)
+	if !strings.Contains(log, "exit=true") {
+		t.Errorf("Parse did not return ErrExit:\n%s", log)
+	}
+}
+
+// H10: signals that reach the worker while libkcgi polls must not end
+// the loop. SIGURG is the Go runtime's preemption signal; sent to the
+// process, the kernel may deliver it to the thread inside libkcgi.
+func TestSignalStorm(t *testing.T) {
+	w := startWorker(t, "KCGI_TEST_CHURN=1")
+	stop := make(chan struct{})
+	sent := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				sent <- n
+				return
+			default:
+			}
+			w.cmd.Process.Signal(syscall.SIGURG)
+			n++
+			time.Sleep(50 * time.Microsecond)
+		}
+	}()
+	requests := 2000
+	if testing.Short() {
+		requests = 200
+	}
+	for i := 0; i < requests; i++ {
+		if out, _ := w.do(t, "", ""); out != "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nHello, world!\n" {
+			t.Fatalf("request %d: %q", i, out)
+		}
+	}
+	close(stop)
+	t.Logf("%d requests, %d SIGURG sent", requests, <-sent)
+	w.alive(t)
+	noCrash(t, w.stderr.String())
+}
+
+// H7: in the fixed pool Init closes the listening socket on fd 0; the
+// binding puts an empty pipe there, so os.Stdin reads EOF and new files
+// never get fd 0.
+func TestStdinAfterInit(t *testing.T) {
+	w := startWorker(t)
+	out, _ := w.do(t, "/stdin", "")
+	if want := "read=0 err=EOF newfd0=false"; !strings.Contains(out, want) {
+		t.Fatalf("got %q, want %q", out, want)
+	}
+}
+
+// Misuse returns errors and leaves the worker serving: libkcgi's
+// asserts are never reached.
+func TestMisuse(t *testing.T) {
+	w := startWorker(t)
+	out, _ := w.do(t, "/misuse", "")
+	for _, want := range []string{
+		"write-before-body: Write: kcgi: call out of order",
+		"head-injection: kcgi: invalid header",
+		"head-nul: kcgi: invalid header",
+		"head-colon: kcgi: invalid header",
+		"parse-before-free: Parse: previous request not freed: kcgi: call out of order",
+		"body: <nil>",
+		"head-after-body: Head: kcgi: call out of order",
+		"body-twice: Body: kcgi: call out of order",
+		"setstatus-bad: SetStatus",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Set-Cookie") || strings.Contains(out, "X-Late") {
+		t.Errorf("a refused header was written:\n%s", out)
+	}
+	if out, _ := w.do(t, "", ""); !strings.HasSuffix(out, "Hello, world!\n") {
+		t.Fatalf("after misuse: %q", out)
+	}
+	log := w.stderr.String()
+	for _, want := range []string{
+		"free: <nil>", "free-twice: Free: kcgi: already freed",
+		"puts-after-free: Write: kcgi: already freed",
+		"head-after-free: Head: kcgi: already freed",
+		"auth-after-free: kcgi: already freed",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("missing %q in\n%s", want, log)
+		}
+	}
+}
+
+// H6: a request's values are Go copies: they survive Free and the next
+// request reusing libkcgi's memory.
+func TestValuesOutliveFree(t *testing.T) {
+	w := startWorker(t)
+	first, _ := w.do(t, "/fields/a.txt", "int=42&string=hello&int=x",
+		harness.Param{Name: "HTTP_USER_AGENT", Value: "first-agent"})
+	w.do(t, "/other/b.html", "string=overwritten-by-a-longer-value&int=7",
+		harness.Param{Name: "HTTP_USER_AGENT", Value: "second"})
+	saved, _ := w.do(t, "/saved", "")
+	body := first[strings.Index(first, "\r\n\r\n")+4:]
+	if !strings.HasSuffix(saved, body) {
+		t.Fatalf("saved request changed after Free:\nthen %q\nnow  %q", body, saved)
+	}
+	for _, want := range []string{`pagename="fields"`, `suffix="txt"`, `field "int"="42"`, `valid int="42"`, `invalid int="x"`, `user-agent="first-agent"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("missing %s in\n%s", want, body)
+		}
+	}
+}
+
+// H1, H8: libkcgi's children run sandboxed, with every asynchronous
+// signal blocked (no Go handler can run there), and without the Go
+// runtime's poller descriptors.
+func TestChildren(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	w := startWorker(t)
+	w.do(t, "", "")
+	kids := harness.Children(w.cmd.Process.Pid)
+	if len(kids) != 2 {
+		t.Fatalf("worker has %d children, want libkcgi's 2", len(kids))
+	}
+	for _, pid := range kids {
+		st, err := harness.Status(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st["Seccomp"] != "2" {
+			t.Errorf("child %d: Seccomp %q, want 2", pid, st["Seccomp"])
+		}
+		var blk uint64
+		fmt.Sscanf(st["SigBlk"], "%x", &blk)
+		for _, sig := range []syscall.Signal{syscall.SIGURG, syscall.SIGPROF, syscall.SIGCHLD, syscall.SIGHUP, syscall.SIGINT} {
+			if blk&(1<<(sig-1)) == 0 {
+				t.Errorf("child %d: %v not blocked (SigBlk %s)", pid, sig, st["SigBlk"])
+			}
+		}
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+			if strings.Contains(link, "eventpoll") || strings.Contains(link, "eventfd") {
+				t.Errorf("child %d inherited the Go poller: fd %s -> %s", pid, fd.Name(), link)
+			}
+		}
+	}
+}
+
+func TestCGI(t *testing.T) {
+	h := &cgi.Handler{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{"KCGI_TEST_CGI=1"}}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/app/fields/x.json?uint=12", strings.NewReader("email=%20%20Ab@C.d&double=2.5&bit=65"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "cgi-test")
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, body)
+	}
+	for _, want := range []string{
+		"fastcgi=false", "method=POST", `suffix="json"`, fmt.Sprintf("mime=%v", MIMEAppJSON),
+		`valid uint="12"`, `valid double="2.5"`, `invalid bit="65"`,
+		// kvalid_email trims and lowercases in place; String() is
+		// derived from Value, never from libkcgi's parsed.s.
+		`field "email"="  ab@c.d" key=4 state=1 type=1 int=0 float=0 str="ab@c.d"`,
+		`user-agent="cgi-test"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("missing %s in\n%s", want, body)
+		}
+	}
+}
+
+// In CGI libkcgi compresses when the client accepts gzip.
+func TestCGIGzip(t *testing.T) {
+	h := &cgi.Handler{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{"KCGI_TEST_CGI=1"}}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/app/index", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || !bytes.HasPrefix(rec.Body.Bytes(), []byte{0x1f, 0x8b}) {
+		t.Fatalf("not compressed: %v %q", rec.Header(), rec.Body.Bytes()[:min(8, rec.Body.Len())])
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{Status200.String(), "200 OK"},
+		{Status404.String(), "404 Not Found"},
+		{RespContentType.String(), "Content-Type"},
+		{RespStatus.String(), "Status"},
+		{MIMETextPlain.String(), "text/plain"},
+		{MIMETextPlain.Suffix(), "txt"},
+		{MethodGet.String(), "GET"},
+		{SchemeHTTPS.String(), "https"},
+		{StatusMax.String(), fmt.Sprintf("Status(%d)", int(StatusMax))},
+		{Method(-1).String(), "Method(-1)"},
+		{ValidEmail.String(), "email"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	if Status503.Code() != 503 {
+		t.Errorf("Status503.Code() = %d", Status503.Code())
+	}
+	if s, ok := StatusOf(418); ok {
+		t.Errorf("StatusOf(418) = %v", s)
+	}
+	if s, ok := StatusOf(404); !ok || s != Status404 {
+		t.Errorf("StatusOf(404) = %v, %v", s, ok)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	var err error = fmt.Errorf("loop: %w", ErrExit)
+	if !errors.Is(err, ErrExit) || errors.Is(err, ErrHup) {
+		t.Fatal("errors.Is does not tell kcgi errors apart")
+	}
+	var ke Error
+	if !errors.As(err, &ke) || ke != ErrExit {
+		t.Fatal("errors.As")
+	}
+	for _, e := range []Error{ErrNoMem, ErrExit, ErrHup, ErrNFile, ErrAgain, ErrForm, ErrSystem, ErrWriter} {
+		if s := e.Error(); !strings.HasPrefix(s, "kcgi: ") || s == "kcgi: unknown error" {
+			t.Errorf("Error(%d) = %q", int(e), s)
+		}
+	}
+	for _, e := range []Error{0, -1, 99} {
+		if e.Error() != "kcgi: unknown error" {
+			t.Errorf("Error(%d) = %q", int(e), e.Error())
+		}
+	}
+}
+
+func TestCheckHeader(t *testing.T) {
+	for _, c := range []struct {
+		k, v string
+		ok   bool
+	}{
+		{"Content-Type", "text/plain", true},
+		{"X-Empty", "", true},
+		{"X-Tab", "a\tb", true},
+		{"", "v", false},
+		{"Bad Name", "v", false},
+		{"Bad:Name", "v", false},
+		{"X", "a\rb", false},
+		{"X", "a\nb", false},
+		{"X", "a\x00b", false},
+		{"X\n", "v", false},
+	} {
+		err := CheckHeader(c.k, c.v)
+		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrHeader)) {
+			t.Errorf("CheckHeader(%q, %q) = %v", c.k, c.v, err)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, cfg := range []*Config{
+		{Pages: []string{"a"}, DefaultPage: 1},
+		{DefaultPage: -1},
+		{Keys: []Key{{"k", Validator(99)}}},
+		{Keys: []Key{{"a\x00b", ValidInt}}},
+		{Pages: []string{"a\x00"}},
+		{SendBuffer: -2},
+	} {
+		if _, err := Init(cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("Init(%+v) = %v, want ErrConfig", cfg, err)
+		}
+	}
+}
+
+var _ io.StringWriter = (*Request)(nil)
