@@ -6,8 +6,8 @@ include pkg-config.mk
 
 GO ?= go
 CFLAGS = -O2 -Wall
-DESTDIR =
-WWWDIR = /var/www
+DESTDIR ?=
+WWWDIR ?= /var/www
 
 CMDS = tutorial2
 REFS = reference/tutorial2
@@ -17,7 +17,7 @@ REFS = reference/tutorial2
 # then copies the loader and libraries into the chroot.  The default is
 # dynamic on OpenBSD, where Go cannot link statically (golang/go#20508).
 DEFAULT_LINK != [ "`uname -s`" = OpenBSD ] && echo dynamic || echo static
-LINK = $(DEFAULT_LINK)
+LINK ?= $(DEFAULT_LINK)
 GOLDFLAGS_static = -linkmode external -extldflags -static
 GOLDFLAGS_dynamic = -linkmode external
 
