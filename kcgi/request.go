@@ -9,6 +9,7 @@ import "C"
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"unsafe"
 )
 
@@ -216,10 +217,10 @@ func (r *Request) check(call string, want int) error {
 }
 
 // Head writes the response header "key: value" (khttp_head(3)). It must
-// come before Body. The key may not be empty or hold a colon, and
-// neither may hold CR, LF or NUL: such a header returns ErrHeader and
-// nothing is written. libkcgi adds no headers of its own; see Resp and
-// Status for the names and values it knows, and SetStatus.
+// come before Body. A key that is not a token, or a value holding CR, LF
+// or NUL, returns ErrHeader and nothing is written (see CheckHeader).
+// libkcgi adds no headers of its own; see Resp and Status for the names
+// and values it knows, and SetStatus.
 func (r *Request) Head(key, value string) error {
 	if err := r.check("Head", stateHead); err != nil {
 		return err
@@ -242,23 +243,27 @@ func (r *Request) SetStatus(s Status) error {
 	return r.Head(RespStatus.String(), s.String())
 }
 
-// CheckHeader reports whether key and value can be written as a header,
-// returning an error wrapping ErrHeader if not.
+// CheckHeader reports whether key and value can be written as a header:
+// the key must be an HTTP token (RFC 9110), and the value may not hold
+// CR, LF or NUL. If not, it returns an error wrapping ErrHeader.
 func CheckHeader(key, value string) error {
 	if key == "" {
 		return fmt.Errorf("%w: empty name", ErrHeader)
 	}
 	for i := 0; i < len(key); i++ {
-		if c := key[i]; c <= ' ' || c == ':' || c == 0x7f {
+		if !isToken(key[i]) {
 			return fmt.Errorf("%w: name %q", ErrHeader, key)
 		}
 	}
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; c == '\r' || c == '\n' || c == 0 {
-			return fmt.Errorf("%w: value of %s holds %q", ErrHeader, key, c)
-		}
+	if i := strings.IndexAny(value, "\r\n\x00"); i >= 0 {
+		return fmt.Errorf("%w: value of %s holds %q", ErrHeader, key, value[i])
 	}
 	return nil
+}
+
+func isToken(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // Body ends the headers and starts the body (khttp_body(3)). In CGI,

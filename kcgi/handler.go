@@ -1,0 +1,294 @@
+package kcgi
+
+// This file serves a net/http.Handler through libkcgi: the
+// *http.Request is built from the parsed Request, and the
+// http.ResponseWriter writes through Head, Body and Write.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cgi"
+	"net/textproto"
+	"net/url"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Serve runs h for each request: as a FastCGI worker if IsFastCGI, else
+// for the one request of a CGI program. See ServeFastCGI.
+func Serve(cfg *Config, h http.Handler) error {
+	if IsFastCGI() {
+		return ServeFastCGI(cfg, h)
+	}
+	return ServeCGI(cfg, h)
+}
+
+// ServeFastCGI runs h for each request of a FastCGI worker, as
+// net/http/fcgi.Serve does, but with libkcgi parsing every request in
+// its sandbox: it calls Init, then Parse and h until ErrExit, for which
+// it returns nil, then Free. Like Init, call it first in main. A nil
+// cfg is the zero Config; a nil h is http.DefaultServeMux.
+//
+// The *http.Request is built as net/http/cgi builds it from the
+// environment (URL from REQUEST_URI, Host, RemoteAddr, Header,
+// ContentLength, TLS when HTTPS is on), and its Form, PostForm and
+// MultipartForm are already filled from libkcgi's fields. Its Body is
+// the raw body for content types libkcgi does not parse (see
+// Request.RawBody), and empty for forms. FromContext returns the
+// Request, for validation state and authorization.
+//
+// The http.ResponseWriter behaves as net/http/fcgi's: the status
+// defaults to 200, Content-Type is sniffed from the first Write or set
+// to "text/html; charset=utf-8", a Date header is added, header names
+// that are not tokens are dropped, and CR, LF and NUL in values become
+// spaces. The body of a HEAD request is discarded. A panic in h is
+// logged to standard error and answered with 500 if nothing was written
+// yet; the worker goes on serving (http.ErrAbortHandler is not logged).
+func ServeFastCGI(cfg *Config, h http.Handler) error {
+	srv, err := Init(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Free()
+	for {
+		r, err := srv.Parse()
+		if errors.Is(err, ErrExit) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		serveHTTP(r, h)
+	}
+}
+
+// ServeCGI runs h for the request of a CGI program, as
+// net/http/cgi.Serve does, with libkcgi parsing it (ParseCGI). See
+// ServeFastCGI for how the request and response are built.
+func ServeCGI(cfg *Config, h http.Handler) error {
+	r, err := ParseCGI(cfg)
+	if err != nil {
+		return err
+	}
+	serveHTTP(r, h)
+	return nil
+}
+
+type contextKey struct{}
+
+// FromContext returns the Request that ServeFastCGI or ServeCGI is
+// serving, from the context of its *http.Request.
+func FromContext(ctx context.Context) (*Request, bool) {
+	r, ok := ctx.Value(contextKey{}).(*Request)
+	return r, ok
+}
+
+func serveHTTP(r *Request, h http.Handler) {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	w := &response{r: r, header: make(http.Header)}
+	defer w.finish()
+	hr, err := r.HTTPRequest()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kcgi: %v\n", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.head = hr.Method == http.MethodHead
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				buf := make([]byte, 64<<10)
+				buf = buf[:runtime.Stack(buf, false)]
+				fmt.Fprintf(os.Stderr, "kcgi: panic serving %s: %v\n%s", hr.URL, p, buf)
+			}
+			if !w.wroteHeader {
+				w.header = make(http.Header)
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}
+	}()
+	h.ServeHTTP(w, hr.WithContext(context.WithValue(hr.Context(), contextKey{}, r)))
+}
+
+// HTTPRequest builds an *http.Request from r, as ServeFastCGI describes.
+func (r *Request) HTTPRequest() (*http.Request, error) {
+	env := make(map[string]string, len(r.Env))
+	for _, kv := range r.Env {
+		env[kv.Key] = kv.Value
+	}
+	hr, err := cgi.RequestFromMap(env)
+	if err != nil {
+		return nil, err
+	}
+	hr.Body = http.NoBody
+	if p, ok := r.RawBody(); ok {
+		hr.Body = io.NopCloser(bytes.NewReader(p.Value))
+	}
+	nbody := len(r.Fields) - queryPairs(env["QUERY_STRING"])
+	hr.Form, hr.PostForm = make(url.Values), make(url.Values)
+	var files []*Pair
+	for i := range r.Fields {
+		p := &r.Fields[i]
+		switch {
+		case p.File != "":
+			files = append(files, p)
+		case p.Key == "" && p.ContentType != "":
+			// the raw body
+		default:
+			hr.Form[p.Key] = append(hr.Form[p.Key], string(p.Value))
+			if i < nbody {
+				hr.PostForm[p.Key] = append(hr.PostForm[p.Key], string(p.Value))
+			}
+		}
+	}
+	ct, _, _ := strings.Cut(hr.Header.Get("Content-Type"), ";")
+	if strings.EqualFold(strings.TrimSpace(ct), "multipart/form-data") {
+		if hr.MultipartForm, err = multipartForm(hr.PostForm, files); err != nil {
+			return nil, err
+		}
+	}
+	return hr, nil
+}
+
+// queryPairs counts the fields libkcgi makes of a query string, which
+// it parses after the body: the fields before them are the body's.
+// The rules are libkcgi's: pairs end at & or ;, leading spaces are
+// skipped, and pairs with an empty key or a bad %-escape are dropped.
+func queryPairs(q string) int {
+	n := 0
+	for _, pair := range strings.FieldsFunc(q, func(c rune) bool { return c == '&' || c == ';' }) {
+		pair = strings.TrimLeft(pair, " ")
+		key, val, _ := strings.Cut(pair, "=")
+		if key != "" && unescapes(key) && unescapes(val) {
+			n++
+		}
+	}
+	return n
+}
+
+func unescapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) || (s[i+1] == '0' && s[i+2] == '0') {
+			return false
+		}
+		i += 2
+	}
+	return true
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// multipartForm builds the MultipartForm. A multipart.FileHeader can
+// only be made by multipart.Reader, so the uploads are written as a
+// multipart body and read back, in memory.
+func multipartForm(values url.Values, files []*Pair) (*multipart.Form, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range files {
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quote(p.Key), quote(p.File)))
+		if p.ContentType != "" {
+			h.Set("Content-Type", p.ContentType)
+		}
+		if p.XferEncoding != "" {
+			h.Set("Content-Transfer-Encoding", p.XferEncoding)
+		}
+		part, err := mw.CreatePart(h)
+		if err != nil {
+			return nil, err
+		}
+		part.Write(p.Value)
+	}
+	mw.Close()
+	form, err := multipart.NewReader(&buf, mw.Boundary()).ReadForm(int64(buf.Len()) + 1)
+	if err != nil {
+		return nil, fmt.Errorf("kcgi: rebuilding uploads: %w", err)
+	}
+	form.Value = values
+	return form, nil
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "%0D", "\n", "%0A")
+
+func quote(s string) string { return quoteEscaper.Replace(s) }
+
+// response is the http.ResponseWriter of serveHTTP.
+type response struct {
+	r           *Request
+	header      http.Header
+	wroteHeader bool
+	head        bool // a HEAD request: the body is discarded
+}
+
+func (w *response) Header() http.Header { return w.header }
+
+var headerValueSpaces = strings.NewReplacer("\r", " ", "\n", " ", "\x00", " ")
+
+func (w *response) WriteHeader(code int) {
+	if w.wroteHeader {
+		fmt.Fprintf(os.Stderr, "kcgi: superfluous WriteHeader(%d)\n", code)
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	w.wroteHeader = true
+	if code == http.StatusNotModified {
+		w.header.Del("Content-Type")
+		w.header.Del("Content-Length")
+		w.header.Del("Transfer-Encoding")
+	} else if w.header.Get("Content-Type") == "" {
+		w.header.Set("Content-Type", "text/html; charset=utf-8")
+	}
+	if w.header.Get("Date") == "" {
+		w.header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	w.r.Head(RespStatus.String(), fmt.Sprintf("%d %s", code, http.StatusText(code)))
+	keys := make([]string, 0, len(w.header))
+	for k := range w.header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range w.header[k] {
+			// A name that is not a token is refused by Head: dropped.
+			w.r.Head(k, textproto.TrimString(headerValueSpaces.Replace(v)))
+		}
+	}
+	w.r.Body()
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		if _, ok := w.header["Content-Type"]; !ok {
+			w.header.Set("Content-Type", http.DetectContentType(p))
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.head {
+		return len(p), nil
+	}
+	return w.r.Write(p)
+}
+
+// finish ends the response and frees the request.
+func (w *response) finish() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.r.Free()
+}
