@@ -14,10 +14,11 @@ import (
 
 // Response is an HTTP response as read from the wire.
 type Response struct {
-	Raw    []byte   // every byte read until the server closed
-	Status string   // status line, without CRLF
-	Header []string // header lines as sent, without CRLF
-	Body   []byte   // everything after the blank line, undecoded
+	Raw     []byte   // every byte read until the server closed
+	Interim []string // lines of any 1xx responses before the final one
+	Status  string   // status line, without CRLF
+	Header  []string // header lines as sent, without CRLF
+	Body    []byte   // everything after the blank line, undecoded
 }
 
 // Do sends req unchanged over a new TCP connection to addr and reads
@@ -48,14 +49,25 @@ func Do(addr string, req []byte, timeout time.Duration) (*Response, error) {
 	return ParseResponse(raw)
 }
 
-// ParseResponse splits raw into status line, header lines and body.
+// ParseResponse splits raw into interim responses, status line, header
+// lines and body.
 func ParseResponse(raw []byte) (*Response, error) {
-	head, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
-	if !ok {
-		return nil, fmt.Errorf("no end of header in %d bytes: %q", len(raw), Clip(raw, 200))
+	r := &Response{Raw: raw}
+	rest := raw
+	for {
+		head, body, ok := bytes.Cut(rest, []byte("\r\n\r\n"))
+		if !ok {
+			return nil, fmt.Errorf("no end of header in %d bytes: %q", len(raw), Clip(raw, 200))
+		}
+		lines := strings.Split(string(head), "\r\n")
+		if strings.HasPrefix(lines[0], "HTTP/1.1 1") && len(body) > 0 {
+			r.Interim = append(r.Interim, lines...)
+			rest = body
+			continue
+		}
+		r.Status, r.Header, r.Body = lines[0], lines[1:], body
+		return r, nil
 	}
-	lines := strings.Split(string(head), "\r\n")
-	return &Response{Raw: raw, Status: lines[0], Header: lines[1:], Body: body}, nil
 }
 
 // Get returns the value of the first header line named name
@@ -69,15 +81,18 @@ func (r *Response) Get(name string) string {
 	return ""
 }
 
-// Normalized returns the raw response with the values of the Date and
+// Normalized returns the response with the values of the Date and
 // Server headers replaced by "-", for comparing two servers' answers.
+// Interim responses are kept, with a blank line after each.
 func (r *Response) Normalized() []byte {
 	var b bytes.Buffer
-	b.WriteString(r.Status + "\r\n")
-	for _, l := range r.Header {
+	for _, l := range append(append(r.Interim, r.Status), r.Header...) {
 		k, _, _ := strings.Cut(l, ":")
 		if strings.EqualFold(k, "Date") || strings.EqualFold(k, "Server") {
 			l = k + ": -"
+		}
+		if strings.HasPrefix(l, "HTTP/") && b.Len() > 0 {
+			b.WriteString("\r\n")
 		}
 		b.WriteString(l + "\r\n")
 	}

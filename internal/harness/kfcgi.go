@@ -194,8 +194,12 @@ func (k *Kfcgi) cleanup() {
 	case <-time.After(5 * time.Second):
 		k.tb.Errorf("kfcgi %d not reaped after SIGKILL", k.PID())
 	}
-	if left := Group(k.PID()); len(left) > 0 {
-		k.tb.Errorf("processes left after SIGKILL: %v", left)
+	for i := 0; len(Group(k.PID())) > 0; i++ {
+		if i == 500 {
+			k.tb.Errorf("processes left 5s after SIGKILL: %v", Group(k.PID()))
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if k.tb.Failed() {
 		k.tb.Logf("kfcgi log (last 4 KiB):\n%s", tail(k.Log(), 4096))
@@ -266,6 +270,7 @@ func (k *Kfcgi) Terminate(sig syscall.Signal, timeout time.Duration) (time.Durat
 	for {
 		left := k.Processes()
 		if len(left) == 0 {
+			<-k.done // a zombie at most: reaped at once
 			return time.Since(start), nil
 		}
 		if time.Since(start) > timeout {
