@@ -1,0 +1,41 @@
+// Command notes is a small web application served through kcgi: a form
+// with server-side validation and an optional file upload, and a JSON
+// API. It is an ordinary net/http.Handler; kcgi.Serve runs it as a
+// FastCGI worker under kfcgi(8), or as a CGI program, with every request
+// parsed in libkcgi's sandbox.
+//
+// With -stdlib it serves the same handler with net/http/fcgi instead,
+// on the listening socket kfcgi's fixed pool passes as standard input,
+// for comparison.
+//
+// See README.md beside this file for deployment.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/http/fcgi"
+	"os"
+
+	"github.com/kcgi-go/kcgi-go/kcgi"
+)
+
+func main() {
+	stdlib := flag.Bool("stdlib", false, "serve with net/http/fcgi instead of kcgi")
+	flag.Parse()
+	if *stdlib {
+		ln, err := net.FileListener(os.NewFile(0, "listener"))
+		if err == nil {
+			err = fcgi.Serve(ln, newApp())
+		}
+		fmt.Fprintln(os.Stderr, "notes:", err)
+		os.Exit(1)
+	}
+	// kcgi.Serve forks libkcgi's sandboxed children: call it before
+	// anything opens descriptors or starts goroutines.
+	if err := kcgi.Serve(nil, newApp()); err != nil {
+		fmt.Fprintln(os.Stderr, "notes:", err)
+		os.Exit(1)
+	}
+}
