@@ -53,6 +53,7 @@ $(CMDS): .build/lib
 $(REFS:=.dyn): .build/lib
 
 .build/lib:
+	test -f $(KCGI_LIBDIR)/libkcgi.a
 	mkdir -p $@
 	ln -sf $(KCGI_LIBDIR)/libkcgi.a $@/
 	if [ -f $(ZLIB_LIBDIR)/libz.a ]; then ln -sf $(ZLIB_LIBDIR)/libz.a $@/; fi
