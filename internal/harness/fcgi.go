@@ -45,8 +45,9 @@ type FCGIRequest struct {
 
 // Bytes encodes the request: BEGIN_REQUEST (role responder), the
 // params in as many PARAMS records as needed, an empty PARAMS, the
-// body in STDIN records and an empty STDIN. Records are padded to a
-// multiple of 8 bytes, as nginx does.
+// body in STDIN records and an empty STDIN. A name-value pair is split
+// across records only if it does not fit in one. Records are padded to
+// a multiple of 8 bytes, as nginx does.
 func (r FCGIRequest) Bytes() []byte {
 	id := r.ID
 	if id == 0 {
@@ -54,7 +55,17 @@ func (r FCGIRequest) Bytes() []byte {
 	}
 	var b bytes.Buffer
 	b.Write(FCGIRecord(FCGIBeginRequest, id, []byte{0, FCGIResponder, r.Flags, 0, 0, 0, 0, 0}))
-	writeStream(&b, FCGIParams, id, EncodeParams(r.Params), fcgiMax)
+	// libkcgi, like nginx, wants each pair within one record.
+	var params []byte
+	for _, p := range r.Params {
+		pair := EncodeParams([]Param{p})
+		if len(params)+len(pair) > fcgiMax {
+			writeRecords(&b, FCGIParams, id, params, fcgiMax)
+			params = nil
+		}
+		params = append(params, pair...)
+	}
+	writeStream(&b, FCGIParams, id, params, fcgiMax)
 	chunk := r.Chunk
 	if chunk <= 0 || chunk > fcgiMax {
 		chunk = fcgiMax
@@ -66,12 +77,17 @@ func (r FCGIRequest) Bytes() []byte {
 // writeStream writes data as records of at most chunk bytes, then an
 // empty record that ends the stream.
 func writeStream(b *bytes.Buffer, typ uint8, id uint16, data []byte, chunk int) {
+	writeRecords(b, typ, id, data, chunk)
+	b.Write(FCGIRecord(typ, id, nil))
+}
+
+// writeRecords writes data as records of at most chunk bytes.
+func writeRecords(b *bytes.Buffer, typ uint8, id uint16, data []byte, chunk int) {
 	for len(data) > 0 {
 		n := min(len(data), chunk)
 		b.Write(FCGIRecord(typ, id, data[:n]))
 		data = data[n:]
 	}
-	b.Write(FCGIRecord(typ, id, nil))
 }
 
 // FCGIRecord encodes one record, padded to a multiple of 8 bytes.
