@@ -1,6 +1,8 @@
-# Builds the Go commands in cmd/ and the C references in reference/.
-# Works with GNU make (4.0 or later) and BSD make: no $(shell), ifdef,
-# .if or .for.  Add a Go command to CMDS, a C reference to REFS.
+# Builds the Go programs in cmd/ and examples/ and the C references in
+# reference/.  Works with GNU make (4.0 or later) and BSD make: no
+# $(shell), ifdef, .if or .for.  Add a Go program to CMDS (cmd/NAME) or
+# EXAMPLES (examples/NAME), a C reference to REFS (reference/NAME.c).
+# Each also needs a line in .gitignore.
 
 include pkg-config.mk
 
@@ -10,6 +12,7 @@ DESTDIR ?=
 WWWDIR ?= /var/www
 
 CMDS = tutorial2
+EXAMPLES = notes
 REFS = reference/tutorial2
 
 # LINK=static: one static executable, ready for kfcgi's chroot.
@@ -24,12 +27,14 @@ GOLDFLAGS_dynamic = -linkmode external
 # .build/lib holds only the static libkcgi.a (and libz.a).  Searched
 # first, it makes -lkcgi pick the archive over libkcgi.so.
 LIBSTATIC = -L`pwd`/.build/lib
+GOBUILD = CGO_LDFLAGS="$(LIBSTATIC) $$CGO_LDFLAGS" $(GO) build \
+	-tags netgo,osusergo -ldflags '$(GOLDFLAGS_$(LINK))'
 
-.PHONY: all reference reference-dynamic install test test-short bench clean $(CMDS)
+.PHONY: all reference reference-dynamic install test test-short bench clean $(CMDS) $(EXAMPLES)
 .SUFFIXES:
 .SUFFIXES: .c .dyn
 
-all: $(CMDS) $(REFS)
+all: $(CMDS) $(EXAMPLES) $(REFS)
 
 reference: $(REFS)
 
@@ -37,8 +42,10 @@ reference-dynamic: $(REFS:=.dyn)
 
 # go decides from its cache what to rebuild, so always run it.
 $(CMDS): .build/lib
-	CGO_LDFLAGS="$(LIBSTATIC) $$CGO_LDFLAGS" $(GO) build \
-	    -tags netgo,osusergo -ldflags '$(GOLDFLAGS_$(LINK))' -o $@ ./cmd/$@
+	$(GOBUILD) -o $@ ./cmd/$@
+
+$(EXAMPLES): .build/lib
+	$(GOBUILD) -o $@ ./examples/$@
 
 # Built as kcgi's tutorial says: cc -c, then cc -static.
 .c:
@@ -62,9 +69,9 @@ $(REFS:=.dyn): .build/lib
 # loader and every library ldd lists, at the same path in the chroot
 # (Linux: "lib => /path (addr)"; OpenBSD: a table, path in the last
 # column).  A static program lists none.
-install: $(CMDS)
+install: $(CMDS) $(EXAMPLES)
 	mkdir -p $(DESTDIR)$(WWWDIR)/fcgi-bin
-	for p in $(CMDS); do \
+	for p in $(CMDS) $(EXAMPLES); do \
 	    install -m 0555 $$p $(DESTDIR)$(WWWDIR)/fcgi-bin/ || exit 1; \
 	    ldd `pwd`/$$p 2>/dev/null | awk -v b=`pwd`/$$p \
 	        '{ for (i = 1; i <= NF; i++) if ($$i ~ /^\// && $$i != b && $$i != b ":") print $$i }' | \
@@ -86,4 +93,4 @@ bench:
 	$(GO) test -run '^$$' -bench . ./kcgi/
 
 clean:
-	rm -rf .build $(CMDS) $(REFS) $(REFS:=.o) $(REFS:=.dyn) $(REFS:=.dyn.o)
+	rm -rf .build $(CMDS) $(EXAMPLES) $(REFS) $(REFS:=.o) $(REFS:=.dyn) $(REFS:=.dyn.o)
