@@ -28,6 +28,12 @@ import (
 
 func TestMain(m *testing.M) {
 	switch {
+	case os.Getenv("KCGI_TEST_HANDLER") != "":
+		if err := Serve(nil, testHandler()); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
 	case os.Getenv("KCGI_TEST_WORKER") != "":
 		worker()
 		os.Exit(0)

@@ -1,0 +1,144 @@
+package kcgi
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/kcgi-go/kcgi-go/internal/harness"
+)
+
+// testHandler is served by the test binary with KCGI_TEST_HANDLER set.
+func testHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	mux.HandleFunc("/abort", func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) })
+	mux.HandleFunc("/late-panic", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial")
+		panic("late")
+	})
+	mux.HandleFunc("/twice", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "tea")
+	})
+	mux.HandleFunc("/sniff", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "%PDF-1.4 not really")
+	})
+	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Split", "a\r\nSet-Cookie: evil=1")
+		w.Header().Set("X-Nul", "a\x00b")
+		w.Header()["Bad Name"] = []string{"x"}
+		w.Header()["X-Multi"] = []string{"1", "2"}
+		io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("/request", func(w http.ResponseWriter, r *http.Request) {
+		kr, ok := FromContext(r.Context())
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "method=%s uri=%s path=%s proto=%s host=%s tls=%v kcgi=%v fields=%d\n",
+			r.Method, r.RequestURI, r.URL.Path, r.Proto, r.Host, r.TLS != nil, ok, len(kr.Fields))
+		fmt.Fprintf(w, "a=%q q=%q postform=%q body=%q\n", r.FormValue("a"), r.Form["q"], r.PostForm, body)
+		if f, h, err := r.FormFile("up"); err == nil {
+			b, _ := io.ReadAll(f)
+			fmt.Fprintf(w, "file %s %q %q\n", h.Filename, h.Header.Get("Content-Type"), b)
+		}
+	})
+	return mux
+}
+
+func serveCGI(t *testing.T, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	h := &cgi.Handler{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{"KCGI_TEST_HANDLER=1"}}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestHandlerCGI(t *testing.T) {
+	body := "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nfrom-body\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"up\"; filename=\"f.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01bin\x00\r\n" +
+		"--XyZ--\r\n"
+	req := httptest.NewRequest("POST", "/request?q=1&q=%C3%A9", strings.NewReader(body))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=XyZ")
+	rec := serveCGI(t, req)
+	got := rec.Body.String()
+	for _, want := range []string{
+		"method=POST uri= path=/request proto=HTTP/1.1 host=example.com tls=false kcgi=true fields=4",
+		`a="from-body" q=["1" "é"] postform=map["a":["from-body"]] body=""`,
+		"file f.bin \"application/octet-stream\" \"\\x00\\x01bin\\x00\"",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+
+	req = httptest.NewRequest("PUT", "/request", strings.NewReader(`{"a":1}`))
+	req.Header.Set("Content-Type", "application/json")
+	if got := serveCGI(t, req).Body.String(); !strings.Contains(got, `body="{\"a\":1}"`) {
+		t.Errorf("raw body: %s", got)
+	}
+}
+
+func TestHandlerResponses(t *testing.T) {
+	for _, c := range []struct {
+		method, path string
+		code         int
+		ctype, body  string
+	}{
+		{"GET", "/panic", 500, "text/html; charset=utf-8", ""},
+		{"GET", "/abort", 500, "text/html; charset=utf-8", ""},
+		{"GET", "/late-panic", 200, "text/plain; charset=utf-8", "partial"},
+		{"GET", "/twice", 418, "text/html; charset=utf-8", "tea"},
+		{"GET", "/sniff", 200, "application/pdf", "%PDF-1.4 not really"},
+		{"GET", "/empty", 200, "text/html; charset=utf-8", ""},
+		{"HEAD", "/sniff", 200, "application/pdf", ""},
+		{"GET", "/nowhere", 404, "text/plain; charset=utf-8", "404 page not found\n"},
+	} {
+		rec := serveCGI(t, httptest.NewRequest(c.method, c.path, nil))
+		if rec.Code != c.code || rec.Header().Get("Content-Type") != c.ctype || rec.Body.String() != c.body {
+			t.Errorf("%s %s: %d %q %q, want %d %q %q", c.method, c.path,
+				rec.Code, rec.Header().Get("Content-Type"), rec.Body.String(), c.code, c.ctype, c.body)
+		}
+		if rec.Header().Get("Date") == "" {
+			t.Errorf("%s %s: no Date", c.method, c.path)
+		}
+	}
+}
+
+func TestHandlerHeaderSanitising(t *testing.T) {
+	rec := serveCGI(t, httptest.NewRequest("GET", "/headers", nil))
+	h := rec.Header()
+	if h.Get("X-Split") != "a  Set-Cookie: evil=1" || h.Get("Set-Cookie") != "" {
+		t.Errorf("X-Split %q, Set-Cookie %q", h.Get("X-Split"), h.Get("Set-Cookie"))
+	}
+	if h.Get("X-Nul") != "a b" || h.Get("Bad Name") != "" || strings.Join(h["X-Multi"], ",") != "1,2" {
+		t.Errorf("headers %v", h)
+	}
+}
+
+// A panic in the handler answers 500 and the FastCGI worker goes on.
+func TestHandlerPanicKeepsWorker(t *testing.T) {
+	w := startWorker(t, "KCGI_TEST_HANDLER=1")
+	for i := 0; i < 3; i++ {
+		out, _ := w.do(t, "/panic", "", harness.Param{Name: "REQUEST_URI", Value: "/panic"},
+			harness.Param{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"})
+		if !strings.HasPrefix(out, "Status: 500 Internal Server Error\r\n") {
+			t.Fatalf("got %q", out)
+		}
+	}
+	out, _ := w.do(t, "/sniff", "", harness.Param{Name: "REQUEST_URI", Value: "/sniff"},
+		harness.Param{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"})
+	if !strings.HasSuffix(out, "%PDF-1.4 not really") {
+		t.Fatalf("after panics: %q", out)
+	}
+	w.alive(t)
+	if log := w.stderr.String(); strings.Count(log, "kcgi: panic serving /panic: boom") != 3 {
+		t.Errorf("panics not logged:\n%s", log)
+	}
+}
