@@ -11,9 +11,9 @@ CFLAGS = -O2 -Wall
 DESTDIR ?=
 WWWDIR ?= /var/www
 
-CMDS = tutorial2
+CMDS = tutorial2 echo
 EXAMPLES = notes
-REFS = reference/tutorial2
+REFS = reference/tutorial2 reference/echo
 
 # LINK=static: one static executable, ready for kfcgi's chroot.
 # LINK=dynamic: libkcgi and libz static, libc dynamic; "make install"
