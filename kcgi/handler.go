@@ -1,3 +1,5 @@
+//go:build cgo
+
 package kcgi
 
 // This file serves a net/http.Handler through libkcgi: the
