@@ -10,6 +10,7 @@ GO ?= go
 CFLAGS = -O2 -Wall
 DESTDIR ?=
 WWWDIR ?= /var/www
+BENCHFLAGS ?=
 
 CMDS = tutorial2 echo
 EXAMPLES = notes
@@ -89,8 +90,12 @@ test-short:
 	$(GO) vet ./...
 	$(GO) test -short -count=1 -timeout 10m ./...
 
+# Micro-benchmarks of the binding, then C, Go and net/http/fcgi workers
+# end to end behind nginx and kfcgi (needs root, nginx and wrk; writes
+# results/).  For example: make bench BENCHFLAGS='-rounds 3 -d 2s'.
 bench:
 	$(GO) test -run '^$$' -bench . ./kcgi/
+	$(GO) run ./internal/bench $(BENCHFLAGS)
 
 clean:
 	rm -rf .build $(CMDS) $(EXAMPLES) $(REFS) $(REFS:=.o) $(REFS:=.dyn) $(REFS:=.dyn.o)
