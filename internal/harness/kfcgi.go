@@ -259,14 +259,22 @@ func (k *Kfcgi) Signal(sig syscall.Signal) error {
 	return syscall.Kill(k.PID(), sig)
 }
 
-// Terminate sends sig to kfcgi and waits until every process of its
-// group is gone, at most timeout. It returns the time that took, or an
-// error naming the processes still alive.
+// Terminate sends sig to kfcgi and waits, at most timeout, until
+// every process of its group is gone; see [Kfcgi.Wait].
 func (k *Kfcgi) Terminate(sig syscall.Signal, timeout time.Duration) (time.Duration, error) {
 	start := time.Now()
 	if err := k.Signal(sig); err != nil {
 		return 0, err
 	}
+	_, err := k.Wait(timeout)
+	return time.Since(start), err
+}
+
+// Wait waits, at most timeout, until every process of kfcgi's group is
+// gone and kfcgi has been reaped. It returns the time that took, or an
+// error naming the processes still alive.
+func (k *Kfcgi) Wait(timeout time.Duration) (time.Duration, error) {
+	start := time.Now()
 	for {
 		left := k.Processes()
 		if len(left) == 0 {
