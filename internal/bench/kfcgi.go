@@ -43,9 +43,10 @@ type kfcgi struct {
 }
 
 // startKfcgi copies bin alone into a new jail under /tmp and runs it
-// there under kfcgi, as nobody. r kills the group and removes the jail
-// at the end.
-func startKfcgi(r *runner, bin string, p pool, backlog int) (*kfcgi, error) {
+// there under kfcgi, as nobody, with env added to the environment
+// (kfcgi passes it on). r kills the group and removes the jail at the
+// end.
+func startKfcgi(r *runner, bin string, env []string, p pool, backlog int) (*kfcgi, error) {
 	jail, err := os.MkdirTemp("/tmp", "kcgi-bench-jail-")
 	if err != nil {
 		return nil, err
@@ -76,6 +77,7 @@ func startKfcgi(r *runner, bin string, p pool, backlog int) (*kfcgi, error) {
 	args := append([]string{"-d", "-p", jail, "-s", k.Socket, "-U", "nobody", "-u", "root",
 		"-l", strconv.Itoa(backlog)}, p.args()...)
 	k.cmd = exec.Command("kfcgi", append(args, "--", "/fcgi-bin/"+name)...)
+	k.cmd.Env = append(os.Environ(), env...)
 	logf, err := os.Create(k.log)
 	if err != nil {
 		return nil, err

@@ -33,8 +33,9 @@ import (
 // skipped with a note.
 type contender struct {
 	Name      string
-	Src       string // "./cmd/name" for Go, a .c file for C
-	FixedOnly bool   // serves only in kfcgi's fixed pool
+	Src       string   // "./cmd/name" for Go, a .c file for C
+	FixedOnly bool     // serves only in kfcgi's fixed pool
+	Env       []string // added to the environment, such as "GOMAXPROCS=1"
 }
 
 // contenders lists the programs; the first is the baseline of the
@@ -195,7 +196,7 @@ func start(r *runner, c contender, pool string, p pool) *server {
 		return skip(err)
 	}
 	s := &server{contender: c, Pool: pool, Binary: fi.Size()}
-	if s.k, err = startKfcgi(r, bin, p, *flagBacklog); err != nil {
+	if s.k, err = startKfcgi(r, bin, c.Env, p, *flagBacklog); err != nil {
 		return skip(err)
 	}
 	var n *harness.Nginx
