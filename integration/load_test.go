@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -35,6 +37,24 @@ func watchWorkers(k *harness.Kfcgi) func() []int {
 		}
 	}()
 	return func() []int { close(stop); return <-out }
+}
+
+// logTrouble logs the lines of the nginx error log and the kfcgi log
+// that may explain failed requests.
+func logTrouble(t *testing.T, k *harness.Kfcgi, w *harness.Nginx) {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(w.ErrorLog()+k.Log(), "\n") {
+		if strings.Contains(l, "[error]") || strings.Contains(l, "prematurely") ||
+			strings.Contains(l, "timed out") || strings.Contains(l, "ERROR") ||
+			strings.HasPrefix(l, "kfcgi[") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > 30 {
+		lines = append(lines[:30], fmt.Sprintf("... %d more", len(lines)-30))
+	}
+	t.Logf("nginx and kfcgi log lines about trouble:\n%s", strings.Join(lines, "\n"))
 }
 
 // growPool brings a variable pool to its maximum size before a test
@@ -92,6 +112,7 @@ func TestSustainedLoad(t *testing.T) {
 			stop := watchWorkers(k)
 			res := harness.Load(context.Background(), harness.LoadConfig{
 				URL: w.URL("/app"), Expect: hello, Conns: 4, Duration: dur, Requests: count,
+				MaxDuration: 5 * dur,
 			})
 			seen := stop()
 			cpu = harness.CPUTime(k.Processes()...) - cpu
@@ -99,6 +120,7 @@ func TestSustainedLoad(t *testing.T) {
 				cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(res.OK))
 			if res.Failed > 0 {
 				t.Errorf("%d requests failed: %q", res.Failed, res.Errors)
+				logTrouble(t, k, w)
 			}
 			if res.OK < count || res.Elapsed < dur {
 				t.Errorf("only %d requests in %v; want at least %d in %v", res.OK, res.Elapsed, count, dur)

@@ -53,6 +53,11 @@ type KfcgiConfig struct {
 	SockUser string   // owner of the socket (-u); default "root"
 	ProcUser string   // user the processes run as (-U); default "nobody"
 	Args     []string // extra kfcgi options, such as "-v"
+	ProgArgs []string // arguments for the program, after its name
+	// NoSandbox says that the program does not use libkcgi (say, a
+	// net/http/fcgi worker), so it forks no sandboxed children: the
+	// server is ready once the workers run.
+	NoSandbox bool
 }
 
 // Kfcgi is a running kfcgi server. It runs in the foreground (-d), in
@@ -63,15 +68,17 @@ type Kfcgi struct {
 	Socket string // absolute path of the FastCGI socket
 	Pool   Pool
 
-	tb   testing.TB
-	cmd  *exec.Cmd
-	log  *os.File
-	done chan struct{} // closed once kfcgi has exited and been reaped
+	noKids bool // the workers fork no kcgi children
+	tb     testing.TB
+	cmd    *exec.Cmd
+	log    *os.File
+	done   chan struct{} // closed once kfcgi has exited and been reaped
 }
 
 // StartKfcgi makes a jail under /tmp, starts kfcgi in it and waits
 // until the socket listens and the initial workers have finished
-// khttp_fcgi_init (each has its two sandboxed children). The server is
+// khttp_fcgi_init (each has its two sandboxed children, unless
+// cfg.NoSandbox). The server is
 // killed, with every process of its group, when the test ends.
 func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	tb.Helper()
@@ -100,6 +107,7 @@ func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 		Jail:   jail,
 		Socket: filepath.Join(jail, "run", cfg.Name+".sock"),
 		Pool:   cfg.Pool,
+		noKids: cfg.NoSandbox,
 		tb:     tb,
 		log:    log,
 		done:   make(chan struct{}),
@@ -109,6 +117,7 @@ func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	args = append(args, cfg.Pool.args()...)
 	args = append(args, cfg.Args...)
 	args = append(args, "--", "/fcgi-bin/"+cfg.Name)
+	args = append(args, cfg.ProgArgs...)
 	k.cmd = exec.Command("kfcgi", args...)
 	k.cmd.Stdout, k.cmd.Stderr = k.log, k.log
 	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -180,7 +189,7 @@ func (k *Kfcgi) ready() bool {
 		return false
 	}
 	for _, w := range ws {
-		if len(Children(w)) < 2 {
+		if !k.noKids && len(Children(w)) < 2 {
 			return false
 		}
 	}

@@ -35,7 +35,7 @@ type LoadConfig struct {
 type LoadResult struct {
 	OK, Failed int64
 	Elapsed    time.Duration
-	Errors     []string // the first few distinct failures
+	Errors     []string // the first few failures, with the time of day
 }
 
 // RPS returns the successful requests per second.
@@ -93,8 +93,8 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 				}
 				failed.Add(1)
 				mu.Lock()
-				if len(errs) < 10 && !contains(errs, err.Error()) {
-					errs = append(errs, err.Error())
+				if len(errs) < 10 {
+					errs = append(errs, fmt.Sprintf("%s: %v", time.Now().Format("15:04:05.000"), err))
 				}
 				mu.Unlock()
 			}

@@ -26,6 +26,9 @@ type NginxConfig struct {
 	// Unbuffered turns fastcgi_request_buffering off, so that request
 	// bodies are streamed to the backend as they arrive.
 	Unbuffered bool
+	// Params are extra fastcgi_param directives after the standard
+	// ones, such as {"HTTPS", "on"}.
+	Params []Param
 }
 
 // Nginx is a running nginx. It runs as root in one process (no master),
@@ -62,6 +65,9 @@ http {
 			fastcgi_request_buffering {{if .Unbuffered}}off{{else}}on{{end}};
 			fastcgi_split_path_info ^({{.Prefix}})(/.*)?$;
 			include /etc/nginx/fastcgi_params;
+{{- range .Params}}
+			fastcgi_param {{.Name}} {{printf "%q" .Value}};
+{{- end}}
 			fastcgi_param PATH_INFO $fastcgi_path_info;
 		}
 	}
