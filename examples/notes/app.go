@@ -56,7 +56,7 @@ type note struct {
 
 func newApp() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/", form)
+	mux.HandleFunc("/{$}", form) // "/" only: other paths are 404
 	mux.HandleFunc("/api/echo", echo)
 	return mux
 }
