@@ -25,7 +25,8 @@ type LighttpdConfig struct {
 	Prefix string
 }
 
-// Lighttpd is a running lighttpd (mod_cgi), in the foreground.
+// Lighttpd is a running lighttpd (mod_cgi), in the foreground. It lets
+// control characters through in the URL and headers, as nginx does.
 type Lighttpd struct {
 	Dir  string // holds lighttpd.conf, the error log and an empty htdocs
 	Port int
@@ -43,6 +44,7 @@ server.errorlog = "{{.Dir}}/error.log"
 server.modules = ("mod_alias", "mod_cgi")
 alias.url = ("{{.Prefix}}" => "{{.Program}}")
 cgi.assign = ("" => "")
+server.http-parseopts = ("header-strict" => "disable", "url-ctrls-reject" => "disable", "url-invalid-utf8-reject" => "disable")
 `))
 
 // StartLighttpd writes a configuration into a temporary directory,
