@@ -78,8 +78,8 @@ type Kfcgi struct {
 // StartKfcgi makes a jail under /tmp, starts kfcgi in it and waits
 // until the socket listens and the initial workers have finished
 // khttp_fcgi_init (each has its two sandboxed children, unless
-// cfg.NoSandbox). The server is
-// killed, with every process of its group, when the test ends.
+// cfg.NoSandbox). The server is killed, with every process of its
+// group, when the test ends.
 func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	tb.Helper()
 	if cfg.Name == "" {
