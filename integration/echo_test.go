@@ -272,7 +272,7 @@ func echoRawCorpus() []echoRaw {
 		return echoParams(append([]string{"REQUEST_METHOD", "POST", "PATH_INFO", "/form",
 			"CONTENT_TYPE", ctype, "CONTENT_LENGTH", fmt.Sprint(len(body))}, kv...)...)
 	}
-	return []echoRaw{
+	rs := []echoRaw{
 		{name: "no variables", want: "\nmethod 4 GET\n"},
 		{name: "only REQUEST_METHOD", params: echoParams("REQUEST_METHOD", "POST")},
 		{name: "no REMOTE_ADDR, SERVER_PORT, HTTP_HOST", params: get("/form.txt", "int=2"),
@@ -310,6 +310,16 @@ func echoRawCorpus() []echoRaw {
 		{name: "gzip", params: full("HTTP_ACCEPT_ENCODING", "gzip")},
 		{name: "NUL in a variable (FastCGI only)", params: get("/index", "int=1", "HTTP_X_NUL", "a\x00b")},
 	}
+	for _, m := range []string{"ACL", "CONNECT", "COPY", "LOCK", "MKCALENDAR", "MKCOL", "MOVE",
+		"PROPFIND", "PROPPATCH", "REPORT", "TRACE", "UNLOCK", "BREW"} {
+		rs = append(rs, echoRaw{name: "method " + m, params: echoParams("REQUEST_METHOD", m, "PATH_INFO", "/auth",
+			"HTTP_AUTHORIZATION", basicUserPass)})
+	}
+	for _, suffix := range []string{"css", "csv", "gif", "ico", "jpg", "jpeg", "js", "pdf", "png",
+		"svg", "txt", "xml", "xhtml", "zip", "Json", "tar.gz", "."} {
+		rs = append(rs, echoRaw{name: "suffix " + suffix, params: get("/upload."+suffix, "")})
+	}
+	return rs
 }
 
 // echoLink points the symbolic link at link to target.
