@@ -398,20 +398,27 @@ func (c *echoCompare) log() {
 	}
 }
 
-// TestEchoFastCGI runs both echo programs under kfcgi: the HTTP corpus
-// through nginx, the raw corpus over a FastCGI connection.
+// TestEchoFastCGI runs both echo programs under kfcgi, in a fixed and
+// a variable pool: the HTTP corpus through nginx, the raw corpus over a
+// FastCGI connection.
 func TestEchoFastCGI(t *testing.T) {
 	progs := echoPrograms(t)
+	for _, pool := range []harness.Pool{harness.FixedPool, harness.VariablePool} {
+		t.Run(pool.String(), func(t *testing.T) { echoFastCGI(t, progs, pool) })
+	}
+}
+
+func echoFastCGI(t *testing.T, progs [2]echoProg, pool harness.Pool) {
 	var ks [2]*harness.Kfcgi
 	for i, p := range progs {
-		ks[i] = harness.StartKfcgi(t, harness.KfcgiConfig{Binary: p.bin, Name: "echo"})
+		ks[i] = harness.StartKfcgi(t, harness.KfcgiConfig{Binary: p.bin, Name: "echo", Pool: pool})
 	}
 	workers := [2][]int{ks[0].Workers(), ks[1].Workers()}
 	link := filepath.Join(t.TempDir(), "echo.sock")
 	echoLink(t, link, ks[0].Socket)
 	w := harness.StartNginx(t, harness.NginxConfig{Socket: link})
 
-	c := &echoCompare{t: t, mode: "FastCGI behind nginx"}
+	c := &echoCompare{t: t, mode: pool.String() + " pool, FastCGI behind nginx"}
 	for _, r := range echoHTTPCorpus() {
 		var got [2][]byte
 		for i := range progs {
@@ -426,7 +433,7 @@ func TestEchoFastCGI(t *testing.T) {
 	}
 	c.log()
 
-	c = &echoCompare{t: t, mode: "raw FastCGI"}
+	c = &echoCompare{t: t, mode: pool.String() + " pool, raw FastCGI"}
 	for _, r := range echoRawCorpus() {
 		req := harness.FCGIRequest{Params: r.params, Stdin: r.body}.Bytes()
 		var got [2][]byte
