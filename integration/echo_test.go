@@ -92,14 +92,16 @@ func echoMultipart(boundary string, parts ...[2]string) []byte {
 	return b.Bytes()
 }
 
-// echoBinary returns n reproducible bytes with NULs, CRs and LFs.
+// echoBinary returns n reproducible random bytes between NULs, CR and
+// LF.
 func echoBinary(n int, seed int64) string {
 	b := make([]byte, n)
 	rand.New(rand.NewSource(seed)).Read(b)
 	return "\x00\r\n" + string(b) + "\x00\x00"
 }
 
-func md5hex(s string) string { return fmt.Sprintf("%x", md5.Sum([]byte(s))) }
+// echoMD5 is the MD5 of s in hex.
+func echoMD5(s string) string { return fmt.Sprintf("%x", md5.Sum([]byte(s))) }
 
 // echoDigest returns the Authorization header value of digest
 // authentication (RFC 2617) for user "user" in realm "r" with password
@@ -107,20 +109,20 @@ func md5hex(s string) string { return fmt.Sprintf("%x", md5.Sum([]byte(s))) }
 // algorithm.
 func echoDigest(method, uri, pass, qop, alg, nc string, body []byte) string {
 	const user, realm, nonce, cnonce = "user", "r", "dcd98b7102dd2f0e", "0a4f113b"
-	ha1 := md5hex(user + ":" + realm + ":" + pass)
+	ha1 := echoMD5(user + ":" + realm + ":" + pass)
 	if alg == "MD5-sess" {
-		ha1 = md5hex(ha1 + ":" + nonce + ":" + cnonce)
+		ha1 = echoMD5(ha1 + ":" + nonce + ":" + cnonce)
 	}
-	ha2 := md5hex(method + ":" + uri)
+	ha2 := echoMD5(method + ":" + uri)
 	if qop == "auth-int" {
-		ha2 = md5hex(method + ":" + uri + ":" + md5hex(string(body)))
+		ha2 = echoMD5(method + ":" + uri + ":" + echoMD5(string(body)))
 	}
 	h := fmt.Sprintf(`Digest username="%s", realm="%s", nonce="%s", uri="%s"`, user, realm, nonce, uri)
 	if qop == "" {
-		h += `, response="` + md5hex(ha1+":"+nonce+":"+ha2) + `"`
+		h += `, response="` + echoMD5(ha1+":"+nonce+":"+ha2) + `"`
 	} else {
 		h += fmt.Sprintf(`, qop=%s, nc=%s, cnonce="%s", response="%s"`, qop, nc, cnonce,
-			md5hex(ha1+":"+nonce+":"+nc+":"+cnonce+":"+qop+":"+ha2))
+			echoMD5(ha1+":"+nonce+":"+nc+":"+cnonce+":"+qop+":"+ha2))
 	}
 	if alg != "" {
 		h += ", algorithm=" + alg
@@ -128,7 +130,8 @@ func echoDigest(method, uri, pass, qop, alg, nc string, body []byte) string {
 	return h + `, opaque="5ccc069c"`
 }
 
-var basicUserPass = "Basic " + base64.StdEncoding.EncodeToString([]byte("user:pass"))
+// echoBasic is basic authorization of "user" with password "pass".
+var echoBasic = "Basic " + base64.StdEncoding.EncodeToString([]byte("user:pass"))
 
 // echoHTTPCorpus returns the requests sent through nginx and lighttpd.
 func echoHTTPCorpus() []echoHTTP {
@@ -208,7 +211,7 @@ func echoHTTPCorpus() []echoHTTP {
 		{name: "GET 100 headers", raw: echoReq("GET", "/app", many, nil), want: "\nheaders 102\n"},
 		{name: "GET header case", raw: echoReq("GET", "/app", []string{"user-AGENT: t", "X-custom_Thing: y", "accept: */*", "X-Bin: \x01\xff"}, nil)},
 		{name: "GET 4 KiB header", raw: echoReq("GET", "/app", []string{"X-Long: " + strings.Repeat("abcdefgh", 512)}, nil)},
-		{name: "GET basic right", raw: echoReq("GET", "/app/auth", []string{"Authorization: " + basicUserPass}, nil),
+		{name: "GET basic right", raw: echoReq("GET", "/app/auth", []string{"Authorization: " + echoBasic}, nil),
 			want: "\nbasic 1\ndigest -1\n"},
 		{name: "GET basic wrong", raw: echoReq("GET", "/app/auth", []string{"Authorization: Basic dXNlcjpwYXNzMg=="}, nil),
 			want: "\nbasic 0\n"},
@@ -235,7 +238,7 @@ func echoHTTPCorpus() []echoHTTP {
 		{name: "POST without type", raw: echoReq("POST", "/app", nil, []byte("int=1"))},
 		{name: "DELETE", raw: echoReq("DELETE", "/app/index?int=1", nil, nil)},
 		{name: "OPTIONS", raw: echoReq("OPTIONS", "/app", nil, nil)},
-		{name: "PATCH on auth page", raw: echoReq("PATCH", "/app/auth", []string{form, "Authorization: " + basicUserPass}, []byte("int=2")),
+		{name: "PATCH on auth page", raw: echoReq("PATCH", "/app/auth", []string{form, "Authorization: " + echoBasic}, []byte("int=2")),
 			want: "\nmethod 18 -\n"},
 		{name: "HEAD", raw: echoReq("HEAD", "/app/form?int=1", nil, nil)},
 		{name: "HTTP/1.0 GET", raw: []byte("GET /app/form?uint=1 HTTP/1.0\r\n\r\n")},
@@ -284,9 +287,9 @@ func echoRawCorpus() []echoRaw {
 		{name: "bad SERVER_PORT", params: full("SERVER_PORT", "http")},
 		{name: "SERVER_PORT out of range", params: full("SERVER_PORT", "70000")},
 		{name: "PATCH basic", params: echoParams("REQUEST_METHOD", "PATCH", "PATH_INFO", "/auth",
-			"HTTP_AUTHORIZATION", basicUserPass), want: "\nbasic -1\n"},
+			"HTTP_AUTHORIZATION", echoBasic), want: "\nbasic -1\n"},
 		{name: "lowercase get", params: echoParams("REQUEST_METHOD", "get", "PATH_INFO", "/auth",
-			"HTTP_AUTHORIZATION", basicUserPass), want: "\nbasic -1\n"},
+			"HTTP_AUTHORIZATION", echoBasic), want: "\nbasic -1\n"},
 		{name: "duplicate variables", params: get("/index", "int=1", "HTTP_COOKIE", "int=1", "QUERY_STRING", "uint=2",
 			"HTTP_COOKIE", "int=3")},
 		{name: "header names", params: get("/index", "", "HTTP_USeR_aGENT", "ua", "HTTP_X_CUSTOM_THING", "c",
@@ -313,7 +316,7 @@ func echoRawCorpus() []echoRaw {
 	for _, m := range []string{"ACL", "CONNECT", "COPY", "LOCK", "MKCALENDAR", "MKCOL", "MOVE",
 		"PROPFIND", "PROPPATCH", "REPORT", "TRACE", "UNLOCK", "BREW"} {
 		rs = append(rs, echoRaw{name: "method " + m, params: echoParams("REQUEST_METHOD", m, "PATH_INFO", "/auth",
-			"HTTP_AUTHORIZATION", basicUserPass)})
+			"HTTP_AUTHORIZATION", echoBasic)})
 	}
 	for _, suffix := range []string{"css", "csv", "gif", "ico", "jpg", "jpeg", "js", "pdf", "png",
 		"svg", "txt", "xml", "xhtml", "zip", "Json", "tar.gz", "."} {
