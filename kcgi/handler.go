@@ -131,9 +131,10 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, _, _ := strings.Cut(hr.Header.Get("Content-Type"), ";")
-	multi := strings.EqualFold(strings.TrimSpace(ct), "multipart/form-data")
 	hr.Body = http.NoBody
+	if p, ok := r.RawBody(); ok {
+		hr.Body = io.NopCloser(bytes.NewReader(p.Value))
+	}
 	nbody := len(r.Fields) - queryPairs(env["QUERY_STRING"])
 	hr.Form, hr.PostForm = make(url.Values), make(url.Values)
 	var files []*Pair
@@ -143,12 +144,8 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 		case p.File != "":
 			files = append(files, p)
 		case p.Key == "":
-			// libkcgi drops pairs with an empty key: this is the raw
-			// body (its content type is empty if the request's is), or
-			// a multipart part without a name, which net/http skips.
-			if !multi {
-				hr.Body = io.NopCloser(bytes.NewReader(p.Value))
-			}
+			// The raw body, or a nameless multipart part, which
+			// net/http skips too.
 		default:
 			hr.Form[p.Key] = append(hr.Form[p.Key], string(p.Value))
 			if i < nbody {
@@ -156,7 +153,7 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 			}
 		}
 	}
-	if multi {
+	if r.multipart() {
 		if hr.MultipartForm, err = multipartForm(hr.PostForm, files); err != nil {
 			return nil, err
 		}

@@ -196,14 +196,25 @@ func (r *Request) Getenv(key string) string {
 // RawBody returns the body of a request whose content type libkcgi does
 // not parse into fields (anything but URL-encoded and multipart forms,
 // and text/plain with POST): libkcgi keeps it whole as a field with an
-// empty key and the request's content type.
+// empty key and the request's content type (which may be empty). Other
+// pairs with an empty key are dropped, except nameless multipart parts.
 func (r *Request) RawBody() (*Pair, bool) {
+	if r.multipart() {
+		return nil, false
+	}
 	for i := range r.Fields {
-		if p := &r.Fields[i]; p.Key == "" && p.ContentType != "" && p.File == "" {
-			return p, true
+		if r.Fields[i].Key == "" {
+			return &r.Fields[i], true
 		}
 	}
 	return nil, false
+}
+
+// multipart reports whether libkcgi parsed the body as multipart, by
+// its test of CONTENT_TYPE.
+func (r *Request) multipart() bool {
+	ct := r.Getenv("CONTENT_TYPE")
+	return len(ct) >= 19 && strings.EqualFold(ct[:19], "multipart/form-data")
 }
 
 func (r *Request) check(call string, want int) error {
