@@ -114,6 +114,7 @@ func run() error {
 		var ss []*server
 		for _, c := range contenders {
 			if c.FixedOnly && pool.Variable {
+				fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: it serves only in the fixed pool\n", c.Name, name)
 				continue
 			}
 			if s := start(r, c, name, pool); s != nil {
