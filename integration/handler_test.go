@@ -357,6 +357,9 @@ func TestHandler(t *testing.T) {
 			if bytes.HasPrefix(c.raw, []byte("HEAD ")) && len(a[i].body) > 0 {
 				t.Errorf("%s: %s: body %q", c.name, s.name, harness.Clip(a[i].body, 100))
 			}
+			if c.https && bytes.Contains(c.raw, []byte(" /api/echo")) && !bytes.Contains(a[i].body, []byte(`"tls": true`)) {
+				t.Errorf("%s: %s: no TLS in %s", c.name, s.name, a[i].body)
+			}
 		}
 		switch diffs, err := compare(c, a[0], a[1]); {
 		case err != nil:
