@@ -48,8 +48,9 @@ func Serve(cfg *Config, h http.Handler) error {
 // Request, for validation state and authorization.
 //
 // The http.ResponseWriter behaves as net/http/fcgi's: the status
-// defaults to 200, Content-Type is sniffed from the first Write or set
-// to "text/html; charset=utf-8", a Date header is added, header names
+// defaults to 200, the status and headers are sent with the first Write
+// or when h returns, a missing Content-Type is sniffed from the first
+// Write (http.DetectContentType), a Date header is added, header names
 // that are not tokens are dropped, and CR, LF and NUL in values become
 // spaces. The body of a HEAD request is discarded. A panic in h is
 // logged to standard error and answered with 500 if nothing was written
@@ -112,8 +113,8 @@ func serveHTTP(r *Request, h http.Handler) {
 				buf = buf[:runtime.Stack(buf, false)]
 				fmt.Fprintf(os.Stderr, "kcgi: panic serving %s: %v\n%s", hr.URL, p, buf)
 			}
-			if !w.wroteHeader {
-				w.header = make(http.Header)
+			if !w.sent {
+				w.header, w.code = make(http.Header), 0
 				w.WriteHeader(http.StatusInternalServerError)
 			}
 		}
@@ -228,12 +229,15 @@ var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "%0D", "
 
 func quote(s string) string { return quoteEscaper.Replace(s) }
 
-// response is the http.ResponseWriter of serveHTTP.
+// response is the http.ResponseWriter of serveHTTP. As net/http/fcgi's,
+// it sends the status and headers with the first Write, or at the end,
+// so that the Content-Type can be sniffed from the body.
 type response struct {
-	r           *Request
-	header      http.Header
-	wroteHeader bool
-	head        bool // a HEAD request: the body is discarded
+	r      *Request
+	header http.Header
+	code   int  // the status, 0 until WriteHeader
+	sent   bool // the status and headers went to libkcgi
+	head   bool // a HEAD request: the body is discarded
 }
 
 func (w *response) Header() http.Header { return w.header }
@@ -241,25 +245,32 @@ func (w *response) Header() http.Header { return w.header }
 var headerValueSpaces = strings.NewReplacer("\r", " ", "\n", " ", "\x00", " ")
 
 func (w *response) WriteHeader(code int) {
-	if w.wroteHeader {
+	if w.code != 0 {
 		fmt.Fprintf(os.Stderr, "kcgi: superfluous WriteHeader(%d)\n", code)
 		return
 	}
 	if code < 100 || code > 999 {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
 	}
-	w.wroteHeader = true
+	w.code = code
 	if code == http.StatusNotModified {
 		w.header.Del("Content-Type")
 		w.header.Del("Content-Length")
 		w.header.Del("Transfer-Encoding")
-	} else if w.header.Get("Content-Type") == "" {
-		w.header.Set("Content-Type", "text/html; charset=utf-8")
 	}
 	if w.header.Get("Date") == "" {
 		w.header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	}
-	w.r.Head(RespStatus.String(), fmt.Sprintf("%d %s", code, http.StatusText(code)))
+}
+
+// send writes the status and headers and starts the body; p is the
+// start of the body, for sniffing the Content-Type.
+func (w *response) send(p []byte) {
+	w.sent = true
+	if _, ok := w.header["Content-Type"]; !ok && w.code != http.StatusNotModified {
+		w.header.Set("Content-Type", http.DetectContentType(p))
+	}
+	w.r.Head(RespStatus.String(), fmt.Sprintf("%d %s", w.code, http.StatusText(w.code)))
 	keys := make([]string, 0, len(w.header))
 	for k := range w.header {
 		keys = append(keys, k)
@@ -275,11 +286,11 @@ func (w *response) WriteHeader(code int) {
 }
 
 func (w *response) Write(p []byte) (int, error) {
-	if !w.wroteHeader {
-		if _, ok := w.header["Content-Type"]; !ok {
-			w.header.Set("Content-Type", http.DetectContentType(p))
-		}
+	if w.code == 0 {
 		w.WriteHeader(http.StatusOK)
+	}
+	if !w.sent {
+		w.send(p)
 	}
 	if w.head {
 		return len(p), nil
@@ -289,8 +300,11 @@ func (w *response) Write(p []byte) (int, error) {
 
 // finish ends the response and frees the request.
 func (w *response) finish() {
-	if !w.wroteHeader {
+	if w.code == 0 {
 		w.WriteHeader(http.StatusOK)
+	}
+	if !w.sent {
+		w.send(nil)
 	}
 	w.r.Free()
 }

@@ -91,12 +91,12 @@ func TestHandlerResponses(t *testing.T) {
 		code         int
 		ctype, body  string
 	}{
-		{"GET", "/panic", 500, "text/html; charset=utf-8", ""},
-		{"GET", "/abort", 500, "text/html; charset=utf-8", ""},
+		{"GET", "/panic", 500, "text/plain; charset=utf-8", ""},
+		{"GET", "/abort", 500, "text/plain; charset=utf-8", ""},
 		{"GET", "/late-panic", 200, "text/plain; charset=utf-8", "partial"},
-		{"GET", "/twice", 418, "text/html; charset=utf-8", "tea"},
+		{"GET", "/twice", 418, "text/plain; charset=utf-8", "tea"},
 		{"GET", "/sniff", 200, "application/pdf", "%PDF-1.4 not really"},
-		{"GET", "/empty", 200, "text/html; charset=utf-8", ""},
+		{"GET", "/empty", 200, "text/plain; charset=utf-8", ""},
 		{"HEAD", "/sniff", 200, "application/pdf", ""},
 		{"GET", "/nowhere", 404, "text/plain; charset=utf-8", "404 page not found\n"},
 	} {
