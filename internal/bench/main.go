@@ -103,6 +103,7 @@ func run() error {
 	if err := check(); err != nil {
 		return err
 	}
+	defer harness.RemoveBuilds()
 	r := new(runner)
 	defer r.close()
 	var servers [][]*server // by pool
