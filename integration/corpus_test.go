@@ -17,20 +17,10 @@ type request struct {
 	raw  []byte
 }
 
-// req builds an HTTP/1.1 request with Host and Connection: close
-// and, if body is not nil, a Content-Length.
+// req builds an HTTP/1.1 request for Host localhost, closing the
+// connection, with a Content-Length if body is not nil.
 func req(method, target string, headers []string, body []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n", method, target)
-	for _, h := range headers {
-		b.WriteString(h + "\r\n")
-	}
-	if body != nil {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
-	}
-	b.WriteString("\r\n")
-	b.Write(body)
-	return b.Bytes()
+	return harness.HTTPRequest(method, target, "localhost", headers, body)
 }
 
 // chunked builds a POST whose body is sent in chunks of size n.

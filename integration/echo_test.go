@@ -65,22 +65,6 @@ type echoRaw struct {
 	want   string
 }
 
-// echoReq builds an HTTP/1.1 request for Host localhost, closing the
-// connection, with a Content-Length if body is not nil.
-func echoReq(method, target string, headers []string, body []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n", method, target)
-	for _, h := range headers {
-		b.WriteString(h + "\r\n")
-	}
-	if body != nil {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
-	}
-	b.WriteString("\r\n")
-	b.Write(body)
-	return b.Bytes()
-}
-
 // echoMultipart builds a multipart body of parts, each its header
 // lines and its content.
 func echoMultipart(boundary string, parts ...[2]string) []byte {
@@ -155,96 +139,96 @@ func echoHTTPCorpus() []echoHTTP {
 	odd := `b'()+_,-./:=? x`
 	authInt := []byte("a=1&b=2")
 	return []echoHTTP{
-		{name: "GET outside prefix", raw: echoReq("GET", "/", nil, nil)},
-		{name: "GET default page", raw: echoReq("GET", "/app", nil, nil), want: "\npage 0\npagename \"\"\n"},
-		{name: "GET known page", raw: echoReq("GET", "/app/form", nil, nil), want: "\npage 1\n"},
-		{name: "GET page case and suffix", raw: echoReq("GET", "/app/UPLOAD.JSON", nil, nil), want: "\npage 2\n"},
-		{name: "GET unknown page", raw: echoReq("GET", "/app/nosuch/x", nil, nil), want: "\npage 5\n"},
-		{name: "GET nested path and suffix", raw: echoReq("GET", "/app/dir/sub/file.HTML", nil, nil), want: "\nsuffix \"HTML\"\n"},
-		{name: "GET unknown suffix", raw: echoReq("GET", "/app/index.xyz", nil, nil), want: "\nsuffix \"xyz\"\n"},
-		{name: "GET suffixes", raw: echoReq("GET", "/app/index/a.tar.gz", nil, nil)},
-		{name: "GET trailing slash", raw: echoReq("GET", "/app/index/", nil, nil)},
-		{name: "GET escaped path", raw: echoReq("GET", "/app/a%20b/c%2Fd.txt", nil, nil)},
-		{name: "GET UTF-8", raw: echoReq("GET", "/app/caf%C3%A9.csv?string=%E2%9C%93&none=Z%C3%BCrich", nil, nil)},
-		{name: "GET repeated keys", raw: echoReq("GET", "/app?int=1&int=x&int=3", nil, nil),
+		{name: "GET outside prefix", raw: req("GET", "/", nil, nil)},
+		{name: "GET default page", raw: req("GET", "/app", nil, nil), want: "\npage 0\npagename \"\"\n"},
+		{name: "GET known page", raw: req("GET", "/app/form", nil, nil), want: "\npage 1\n"},
+		{name: "GET page case and suffix", raw: req("GET", "/app/UPLOAD.JSON", nil, nil), want: "\npage 2\n"},
+		{name: "GET unknown page", raw: req("GET", "/app/nosuch/x", nil, nil), want: "\npage 5\n"},
+		{name: "GET nested path and suffix", raw: req("GET", "/app/dir/sub/file.HTML", nil, nil), want: "\nsuffix \"HTML\"\n"},
+		{name: "GET unknown suffix", raw: req("GET", "/app/index.xyz", nil, nil), want: "\nsuffix \"xyz\"\n"},
+		{name: "GET suffixes", raw: req("GET", "/app/index/a.tar.gz", nil, nil)},
+		{name: "GET trailing slash", raw: req("GET", "/app/index/", nil, nil)},
+		{name: "GET escaped path", raw: req("GET", "/app/a%20b/c%2Fd.txt", nil, nil)},
+		{name: "GET UTF-8", raw: req("GET", "/app/caf%C3%A9.csv?string=%E2%9C%93&none=Z%C3%BCrich", nil, nil)},
+		{name: "GET repeated keys", raw: req("GET", "/app?int=1&int=x&int=3", nil, nil),
 			want: "\nfieldmap 4 2 0\n"},
-		{name: "GET unknown keys", raw: echoReq("GET", "/app?n=1&n=x&n=3&&=&k", nil, nil)},
-		{name: "GET bit", raw: echoReq("GET", "/app?bit=0&bit=64&bit=65&bit=-1&bit=%207%20", nil, nil)},
-		{name: "GET date", raw: echoReq("GET", "/app?date=2024-02-29&date=2023-02-29&date=1970-01-01&date=2024-2-1&date=2024-13-01", nil, nil)},
-		{name: "GET double", raw: echoReq("GET", "/app?double=inf&double=-inf&double=nan&double=-nan&double=.5&double=0x1p-3&double=1e-320&double=-0&double=1e400&double=%201.5%20&double=&double=1,5&double=0.1", nil, nil),
+		{name: "GET unknown keys", raw: req("GET", "/app?n=1&n=x&n=3&&=&k", nil, nil)},
+		{name: "GET bit", raw: req("GET", "/app?bit=0&bit=64&bit=65&bit=-1&bit=%207%20", nil, nil)},
+		{name: "GET date", raw: req("GET", "/app?date=2024-02-29&date=2023-02-29&date=1970-01-01&date=2024-2-1&date=2024-13-01", nil, nil)},
+		{name: "GET double", raw: req("GET", "/app?double=inf&double=-inf&double=nan&double=-nan&double=.5&double=0x1p-3&double=1e-320&double=-0&double=1e400&double=%201.5%20&double=&double=1,5&double=0.1", nil, nil),
 			want: "parsed=d:0.10000000000000001/3fb999999999999a\n"},
-		{name: "GET udouble", raw: echoReq("GET", "/app?udouble=0&udouble=nan&udouble=1.5&udouble=-1&udouble=inf&udouble=0x10&udouble=4.9e-324", nil, nil),
+		{name: "GET udouble", raw: req("GET", "/app?udouble=0&udouble=nan&udouble=1.5&udouble=-1&udouble=inf&udouble=0x10&udouble=4.9e-324", nil, nil),
 			want: `key="udouble" keypos=7 val="0" valsz=1 file="" ctype="" ctypepos=16 xcode="" state=invalid`},
-		{name: "GET email", raw: echoReq("GET", "/app?email=%20%20Ab@c.d&email=a@b&email=@ab&email=ab@&email=x&email=A%20B@C%20&email=%09%0B%0Cx@Y.z", nil, nil),
+		{name: "GET email", raw: req("GET", "/app?email=%20%20Ab@c.d&email=a@b&email=@ab&email=ab@&email=x&email=A%20B@C%20&email=%09%0B%0Cx@Y.z", nil, nil),
 			want: `val="\x09\x0b\x0cx@y.z" valsz=8 file="" ctype="" ctypepos=16 xcode="" state=valid type=string parsed=s:"x@y.z"`},
-		{name: "GET int", raw: echoReq("GET", "/app?int=%20-17%20%20&int=%2B7&int=9223372036854775807&int=9223372036854775808&int=-9223372036854775808&int=abc&int=", nil, nil),
+		{name: "GET int", raw: req("GET", "/app?int=%20-17%20%20&int=%2B7&int=9223372036854775807&int=9223372036854775808&int=-9223372036854775808&int=abc&int=", nil, nil),
 			want: `val=" -17\x00\x00" valsz=6`},
-		{name: "GET uint", raw: echoReq("GET", "/app?uint=-0&uint=42&uint=-1&uint=9223372036854775808&uint=%2B3&uint=0x10", nil, nil),
+		{name: "GET uint", raw: req("GET", "/app?uint=-0&uint=42&uint=-1&uint=9223372036854775808&uint=%2B3&uint=0x10", nil, nil),
 			want: `val="-0" valsz=2 file="" ctype="" ctypepos=16 xcode="" state=valid type=integer parsed=i:0`},
-		{name: "GET string", raw: echoReq("GET", "/app?string=&string=a%00b&string=%C3%BC&stringne=&stringne=x&stringne=%20", nil, nil)},
-		{name: "GET none", raw: echoReq("GET", "/app?none=%01%02%ff&none=a+b&none=%2B&none", nil, nil)},
-		{name: "GET bad escapes", raw: echoReq("GET", "/app?%00=x&y=%zz&z=%4&w=%&int=%2&string=ok", nil, nil)},
-		{name: "GET long query", raw: echoReq("GET", "/app?"+strings.Repeat("int=1&none=v&", 400), nil, nil)},
-		{name: "POST form, every key", raw: echoReq("POST", "/app/form", []string{form},
+		{name: "GET string", raw: req("GET", "/app?string=&string=a%00b&string=%C3%BC&stringne=&stringne=x&stringne=%20", nil, nil)},
+		{name: "GET none", raw: req("GET", "/app?none=%01%02%ff&none=a+b&none=%2B&none", nil, nil)},
+		{name: "GET bad escapes", raw: req("GET", "/app?%00=x&y=%zz&z=%4&w=%&int=%2&string=ok", nil, nil)},
+		{name: "GET long query", raw: req("GET", "/app?"+strings.Repeat("int=1&none=v&", 400), nil, nil)},
+		{name: "POST form, every key", raw: req("POST", "/app/form", []string{form},
 			[]byte("bit=1&date=2000-01-01&double=-2.5e3&email=X@Y.Z&int=-1&string=s&stringne=t&udouble=3&uint=4&none=%00%01"))},
-		{name: "POST form, odd pairs", raw: echoReq("POST", "/app/form", []string{form}, []byte("a=&=b&none=x+y%2Bz&&int==1"))},
-		{name: "POST form, 1 MiB", raw: echoReq("POST", "/app/form", []string{form}, []byte("none="+strings.Repeat("%00a", 1<<18)))},
-		{name: "POST multipart binary upload", raw: echoReq("POST", "/app/upload", []string{mp("----b")},
+		{name: "POST form, odd pairs", raw: req("POST", "/app/form", []string{form}, []byte("a=&=b&none=x+y%2Bz&&int==1"))},
+		{name: "POST form, 1 MiB", raw: req("POST", "/app/form", []string{form}, []byte("none="+strings.Repeat("%00a", 1<<18)))},
+		{name: "POST multipart binary upload", raw: req("POST", "/app/upload", []string{mp("----b")},
 			echoMultipart("----b", [2]string{disp("none", `; filename="bin.dat"`) + "\r\nContent-Type: application/octet-stream", upload}))},
-		{name: "POST multipart several files", raw: echoReq("POST", "/app/upload", []string{mp("xyz")}, files),
+		{name: "POST multipart several files", raw: req("POST", "/app/upload", []string{mp("xyz")}, files),
 			want: `file="c.txt" ctype="text/plain" ctypepos=14 xcode="base64"`},
-		{name: "POST multipart odd boundary", raw: echoReq("POST", "/app/upload", []string{mp(`"` + odd + `"`)},
+		{name: "POST multipart odd boundary", raw: req("POST", "/app/upload", []string{mp(`"` + odd + `"`)},
 			echoMultipart(odd, [2]string{disp("string", ""), "v"}, [2]string{disp("none", `; filename="x y\".txt"`), "--" + odd[:5]}))},
-		{name: "POST multipart validators", raw: echoReq("POST", "/app/upload", []string{mp("v")},
+		{name: "POST multipart validators", raw: req("POST", "/app/upload", []string{mp("v")},
 			echoMultipart("v", [2]string{disp("email", ""), "  Ab@c.d"}, [2]string{disp("uint", ""), "7\x00x"},
 				[2]string{disp("bit", ""), "3\x00"}, [2]string{disp("string", ""), "a\x00b"}, [2]string{disp("double", ""), "1e5\x00"})),
 			want: `val="7\x00x" valsz=3 file="" ctype="text/plain" ctypepos=14 xcode="" state=valid type=integer parsed=i:7`},
-		{name: "POST multipart truncated", raw: echoReq("POST", "/app/upload", []string{mp("t")},
+		{name: "POST multipart truncated", raw: req("POST", "/app/upload", []string{mp("t")},
 			[]byte("--t\r\n"+disp("int", "")+"\r\n\r\n5\r\n--t\r\n"+disp("uint", "")+"\r\n\r\n6"))},
-		{name: "POST multipart without boundary", raw: echoReq("POST", "/app/upload", []string{"Content-Type: multipart/form-data"}, []byte("--x\r\n\r\n"))},
-		{name: "POST multipart mixed case headers", raw: echoReq("POST", "/app/upload", []string{mp("q")},
+		{name: "POST multipart without boundary", raw: req("POST", "/app/upload", []string{"Content-Type: multipart/form-data"}, []byte("--x\r\n\r\n"))},
+		{name: "POST multipart mixed case headers", raw: req("POST", "/app/upload", []string{mp("q")},
 			echoMultipart("q", [2]string{"content-disposition: form-data; name=int; filename=f\r\ncontent-type: TEXT/PLAIN", "12"}))},
-		{name: "GET cookies", raw: echoReq("GET", "/app", []string{"Cookie: int=5; string =x; bit=%00; none=a%20b; uint=1;uint=2; email=  Ab@c.d ;  =y; z"}, nil),
+		{name: "GET cookies", raw: req("GET", "/app", []string{"Cookie: int=5; string =x; bit=%00; none=a%20b; uint=1;uint=2; email=  Ab@c.d ;  =y; z"}, nil),
 			want: `key="string " keypos=10`},
-		{name: "GET cookies dropped", raw: echoReq("GET", "/app", []string{"Cookie: a=%00; b=%4; c=%zz; d=ok; int=%2B1"}, nil)},
-		{name: "GET two Cookie headers", raw: echoReq("GET", "/app", []string{"Cookie: int=1", "Cookie: int=2; uint=x"}, nil)},
-		{name: "GET 100 headers", raw: echoReq("GET", "/app", many, nil), want: "\nheaders 102\n"},
-		{name: "GET header case", raw: echoReq("GET", "/app", []string{"user-AGENT: t", "X-custom_Thing: y", "accept: */*", "X-Bin: \x01\xff"}, nil)},
-		{name: "GET 4 KiB header", raw: echoReq("GET", "/app", []string{"X-Long: " + strings.Repeat("abcdefgh", 512)}, nil)},
-		{name: "GET basic right", raw: echoReq("GET", "/app/auth", []string{"Authorization: " + echoBasic}, nil),
+		{name: "GET cookies dropped", raw: req("GET", "/app", []string{"Cookie: a=%00; b=%4; c=%zz; d=ok; int=%2B1"}, nil)},
+		{name: "GET two Cookie headers", raw: req("GET", "/app", []string{"Cookie: int=1", "Cookie: int=2; uint=x"}, nil)},
+		{name: "GET 100 headers", raw: req("GET", "/app", many, nil), want: "\nheaders 102\n"},
+		{name: "GET header case", raw: req("GET", "/app", []string{"user-AGENT: t", "X-custom_Thing: y", "accept: */*", "X-Bin: \x01\xff"}, nil)},
+		{name: "GET 4 KiB header", raw: req("GET", "/app", []string{"X-Long: " + strings.Repeat("abcdefgh", 512)}, nil)},
+		{name: "GET basic right", raw: req("GET", "/app/auth", []string{"Authorization: " + echoBasic}, nil),
 			want: "\nbasic 1\ndigest -1\n"},
-		{name: "GET basic wrong", raw: echoReq("GET", "/app/auth", []string{"Authorization: Basic dXNlcjpwYXNzMg=="}, nil),
+		{name: "GET basic wrong", raw: req("GET", "/app/auth", []string{"Authorization: Basic dXNlcjpwYXNzMg=="}, nil),
 			want: "\nbasic 0\n"},
-		{name: "GET bearer", raw: echoReq("GET", "/app/auth", []string{"Authorization: Bearer dXNlcjpwYXNz"}, nil),
+		{name: "GET bearer", raw: req("GET", "/app/auth", []string{"Authorization: Bearer dXNlcjpwYXNz"}, nil),
 			want: "\nbasic 1\n"},
-		{name: "GET basic malformed", raw: echoReq("GET", "/app/auth", []string{"Authorization: Basic"}, nil)},
-		{name: "GET digest right", raw: echoReq("GET", "/app/auth", []string{"Authorization: " +
+		{name: "GET basic malformed", raw: req("GET", "/app/auth", []string{"Authorization: Basic"}, nil)},
+		{name: "GET digest right", raw: req("GET", "/app/auth", []string{"Authorization: " +
 			echoDigest("GET", "/app/auth", "pass", "auth", "", "00000001", nil)}, nil), want: "\nbasic -1\ndigest 1\n"},
-		{name: "GET digest wrong", raw: echoReq("GET", "/app/auth", []string{"Authorization: " +
+		{name: "GET digest wrong", raw: req("GET", "/app/auth", []string{"Authorization: " +
 			echoDigest("GET", "/app/auth", "wrong", "auth", "", "00000001", nil)}, nil), want: "\ndigest 0\n"},
-		{name: "GET digest without qop", raw: echoReq("GET", "/app/auth", []string{"Authorization: " +
+		{name: "GET digest without qop", raw: req("GET", "/app/auth", []string{"Authorization: " +
 			echoDigest("GET", "/x", "pass", "", "", "", nil)}, nil), want: "\ndigest 1\n"},
-		{name: "GET digest MD5-sess", raw: echoReq("GET", "/app/auth", []string{"Authorization: " +
+		{name: "GET digest MD5-sess", raw: req("GET", "/app/auth", []string{"Authorization: " +
 			echoDigest("GET", "/app/auth", "pass", "auth", "MD5-sess", "0000000a", nil)}, nil), want: "\ndigest 1\n"},
-		{name: "POST digest auth-int", raw: echoReq("POST", "/app/auth", []string{form, "Authorization: " +
+		{name: "POST digest auth-int", raw: req("POST", "/app/auth", []string{form, "Authorization: " +
 			echoDigest("POST", "/app/auth", "pass", "auth-int", "", "00000002", authInt)}, authInt), want: "\ndigest 1\n"},
-		{name: "GET digest malformed", raw: echoReq("GET", "/app/auth", []string{`Authorization: Digest username="u", nc=zz`}, nil)},
-		{name: "GET digest on index", raw: echoReq("GET", "/app", []string{"Authorization: " +
+		{name: "GET digest malformed", raw: req("GET", "/app/auth", []string{`Authorization: Digest username="u", nc=zz`}, nil)},
+		{name: "GET digest on index", raw: req("GET", "/app", []string{"Authorization: " +
 			echoDigest("GET", "/app", "pass", "auth", "", "00000001", nil)}, nil)},
-		{name: "POST JSON", raw: echoReq("POST", "/app/api.json", []string{"Content-Type: application/json"}, []byte(`{"int":1,"s":"ü\u0000"}`))},
-		{name: "PUT text", raw: echoReq("PUT", "/app/file.txt", []string{"Content-Type: text/plain"}, []byte("int=1\r\nstring=a\r\n"))},
-		{name: "POST text/plain", raw: echoReq("POST", "/app/form", []string{"Content-Type: text/plain"}, []byte("int=1\r\nstring=a b\r\nnone\r\n"))},
-		{name: "POST octet-stream", raw: echoReq("POST", "/app", []string{"Content-Type: application/octet-stream"}, []byte(echoBinary(4000, 4)))},
-		{name: "POST without type", raw: echoReq("POST", "/app", nil, []byte("int=1"))},
-		{name: "DELETE", raw: echoReq("DELETE", "/app/index?int=1", nil, nil)},
-		{name: "OPTIONS", raw: echoReq("OPTIONS", "/app", nil, nil)},
-		{name: "PATCH on auth page", raw: echoReq("PATCH", "/app/auth", []string{form, "Authorization: " + echoBasic}, []byte("int=2")),
+		{name: "POST JSON", raw: req("POST", "/app/api.json", []string{"Content-Type: application/json"}, []byte(`{"int":1,"s":"ü\u0000"}`))},
+		{name: "PUT text", raw: req("PUT", "/app/file.txt", []string{"Content-Type: text/plain"}, []byte("int=1\r\nstring=a\r\n"))},
+		{name: "POST text/plain", raw: req("POST", "/app/form", []string{"Content-Type: text/plain"}, []byte("int=1\r\nstring=a b\r\nnone\r\n"))},
+		{name: "POST octet-stream", raw: req("POST", "/app", []string{"Content-Type: application/octet-stream"}, []byte(echoBinary(4000, 4)))},
+		{name: "POST without type", raw: req("POST", "/app", nil, []byte("int=1"))},
+		{name: "DELETE", raw: req("DELETE", "/app/index?int=1", nil, nil)},
+		{name: "OPTIONS", raw: req("OPTIONS", "/app", nil, nil)},
+		{name: "PATCH on auth page", raw: req("PATCH", "/app/auth", []string{form, "Authorization: " + echoBasic}, []byte("int=2")),
 			want: "\nmethod 18 -\n"},
-		{name: "HEAD", raw: echoReq("HEAD", "/app/form?int=1", nil, nil)},
+		{name: "HEAD", raw: req("HEAD", "/app/form?int=1", nil, nil)},
 		{name: "HTTP/1.0 GET", raw: []byte("GET /app/form?uint=1 HTTP/1.0\r\n\r\n")},
 		{name: "POST chunked form", raw: []byte("POST /app/form HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + form +
 			"\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nint=\r\n7\r\n12&uint\r\n3\r\n=-0\r\n0\r\n\r\n")},
-		{name: "GET gzip", raw: echoReq("GET", "/app", []string{"Accept-Encoding: gzip"}, nil), fcgiOnly: true},
+		{name: "GET gzip", raw: req("GET", "/app", []string{"Accept-Encoding: gzip"}, nil), fcgiOnly: true},
 	}
 }
 
@@ -684,7 +668,7 @@ func TestEchoInject(t *testing.T) {
 	}(), []byte("\n")))
 
 	for _, path := range []string{"/app/inject", "/app/index", "/app/inject"} {
-		resp, err := harness.Do(w.Addr, echoReq("GET", path, nil, nil), 10*time.Second)
+		resp, err := harness.Do(w.Addr, req("GET", path, nil, nil), 10*time.Second)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}

@@ -25,21 +25,6 @@ type notesCase struct {
 	allow *difference // the one allowed difference of the body, if any
 }
 
-// notesReq builds an HTTP/1.1 request like req, with the given Host.
-func notesReq(method, target, host string, headers []string, body []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, host)
-	for _, h := range headers {
-		b.WriteString(h + "\r\n")
-	}
-	if body != nil {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
-	}
-	b.WriteString("\r\n")
-	b.Write(body)
-	return b.Bytes()
-}
-
 // part is one part of a multipart/form-data body: a field, or a file
 // if file is not nil.
 type part struct {
@@ -76,10 +61,10 @@ func notesCorpus() []notesCase {
 	const form = "Content-Type: application/x-www-form-urlencoded"
 	const js = "Content-Type: application/json"
 	get := func(target string, headers ...string) []byte {
-		return notesReq("GET", target, "localhost", headers, nil)
+		return harness.HTTPRequest("GET", target, "localhost", headers, nil)
 	}
 	do := func(method, target, ctype string, body string) []byte {
-		return notesReq(method, target, "localhost", []string{ctype}, []byte(body))
+		return harness.HTTPRequest(method, target, "localhost", []string{ctype}, []byte(body))
 	}
 	many := make([]string, 100)
 	for i := range many {
@@ -139,9 +124,9 @@ func notesCorpus() []notesCase {
 		{"GET cookies", get("/api/echo", "Cookie: a=1; b=%20x", "Cookie: c=2"), false, nil},
 		{"GET basic auth", get("/api/echo", "Authorization: Basic dXNlcjpwYXNz"), false, nil},
 		{"GET gzip", get("/", "Accept-Encoding: gzip"), false, nil},
-		{"HEAD /", notesReq("HEAD", "/", "localhost", nil, nil), false, nil},
-		{"HEAD /api/echo", notesReq("HEAD", "/api/echo?a=1", "localhost", nil, nil), false, nil},
-		{"HEAD unknown path", notesReq("HEAD", "/nowhere", "localhost", nil, nil), false, nil},
+		{"HEAD /", harness.HTTPRequest("HEAD", "/", "localhost", nil, nil), false, nil},
+		{"HEAD /api/echo", harness.HTTPRequest("HEAD", "/api/echo?a=1", "localhost", nil, nil), false, nil},
+		{"HEAD unknown path", harness.HTTPRequest("HEAD", "/nowhere", "localhost", nil, nil), false, nil},
 		{"POST note", do("POST", "/", form, "title=Hello&email=a%40example.com"), false, nil},
 		{"POST note UTF-8", do("POST", "/", form, "title=Gr%C3%BC%C3%9Fe+%E2%98%83&email=a%40example.com"), false, nil},
 		{"POST note no title", do("POST", "/", form, "title=+&email=a%40example.com"), false, nil},
@@ -160,34 +145,34 @@ func notesCorpus() []notesCase {
 		{"POST echo JSON", do("POST", "/api/echo", js, `{"a":[1,2,"ü"],"b":null}`), false, nil},
 		{"POST echo JSON 1 MiB", do("POST", "/api/echo", js, bigJSON), false, nil},
 		{"POST echo text", do("POST", "/api/echo", "Content-Type: text/plain; charset=utf-8", "plain ☃\n"), false, nil},
-		{"POST echo no type", notesReq("POST", "/api/echo", "localhost", nil, []byte("a=1")), false, nil},
-		{"PUT echo no type", notesReq("PUT", "/api/echo", "localhost", nil, []byte("{}")), false, nil},
+		{"POST echo no type", harness.HTTPRequest("POST", "/api/echo", "localhost", nil, []byte("a=1")), false, nil},
+		{"PUT echo no type", harness.HTTPRequest("PUT", "/api/echo", "localhost", nil, []byte("{}")), false, nil},
 		{"POST echo text/plain form", do("POST", "/api/echo", "Content-Type: text/plain", "a=1\r\nb=2\r\n"), false, &bodyParsed},
 		{"PUT echo text/plain", do("PUT", "/api/echo", "Content-Type: text/plain", "a=1\r\n"), false, nil},
 		{"POST echo binary", do("POST", "/api/echo", "Content-Type: application/octet-stream", string(bin[:4096])), false, nil},
 		{"POST echo chunked", chunked("/api/echo", []byte("a=1&b=2"), 3), false, nil},
-		{"POST echo expect continue", notesReq("POST", "/api/echo", "localhost",
+		{"POST echo expect continue", harness.HTTPRequest("POST", "/api/echo", "localhost",
 			[]string{form, "Expect: 100-continue"}, []byte("a=1")), false, nil},
 		{"PUT /", do("PUT", "/", form, "title=x"), false, nil},
 		{"PUT echo JSON", do("PUT", "/api/echo", js, `{"put":true}`), false, nil},
 		{"PUT echo form", do("PUT", "/api/echo", form, "a=1&b=2"), false, nil},
 		{"PATCH echo form", do("PATCH", "/api/echo", form, "a=1"), false, nil},
-		{"DELETE /", notesReq("DELETE", "/", "localhost", nil, nil), false, nil},
-		{"DELETE echo", notesReq("DELETE", "/api/echo?id=42", "localhost", nil, nil), false, nil},
+		{"DELETE /", harness.HTTPRequest("DELETE", "/", "localhost", nil, nil), false, nil},
+		{"DELETE echo", harness.HTTPRequest("DELETE", "/api/echo?id=42", "localhost", nil, nil), false, nil},
 		{"DELETE echo form", do("DELETE", "/api/echo", form, "a=1"), false, &bodyParsed},
-		{"OPTIONS /", notesReq("OPTIONS", "/", "localhost", nil, nil), false, nil},
-		{"OPTIONS echo", notesReq("OPTIONS", "/api/echo", "localhost", nil, nil), false, nil},
+		{"OPTIONS /", harness.HTTPRequest("OPTIONS", "/", "localhost", nil, nil), false, nil},
+		{"OPTIONS echo", harness.HTTPRequest("OPTIONS", "/api/echo", "localhost", nil, nil), false, nil},
 		{"HTTP/1.0 GET", []byte("GET /api/echo?v=1.0 HTTP/1.0\r\n\r\n"), false, nil},
 		{"HTTP/1.0 POST note", []byte("POST / HTTP/1.0\r\n" + form + "\r\nContent-Length: 27\r\n\r\ntitle=Old&email=o%40ld.test"), false, nil},
 		{"HTTP/1.0 HEAD", []byte("HEAD / HTTP/1.0\r\nHost: localhost\r\n\r\n"), false, nil},
-		{"Host with port", notesReq("GET", "/api/echo", "example.com:8080", nil, nil), false, nil},
-		{"Host upper case", notesReq("GET", "/api/echo", "EXAMPLE.org.", nil, nil), false, nil},
-		{"Host IPv6", notesReq("GET", "/api/echo", "[::1]:8080", nil, nil), false, nil},
-		{"Host absolute form", notesReq("GET", "http://other.example/api/echo?abs=1", "localhost", nil, nil), false, nil},
+		{"Host with port", harness.HTTPRequest("GET", "/api/echo", "example.com:8080", nil, nil), false, nil},
+		{"Host upper case", harness.HTTPRequest("GET", "/api/echo", "EXAMPLE.org.", nil, nil), false, nil},
+		{"Host IPv6", harness.HTTPRequest("GET", "/api/echo", "[::1]:8080", nil, nil), false, nil},
+		{"Host absolute form", harness.HTTPRequest("GET", "http://other.example/api/echo?abs=1", "localhost", nil, nil), false, nil},
 		{"HTTPS GET /", get("/"), true, nil},
 		{"HTTPS GET echo", get("/api/echo?tls=1"), true, nil},
 		{"HTTPS POST note", do("POST", "/", form, "title=Secure&email=s%40example.com"), true, nil},
-		{"HTTPS HEAD /", notesReq("HEAD", "/", "localhost", nil, nil), true, nil},
+		{"HTTPS HEAD /", harness.HTTPRequest("HEAD", "/", "localhost", nil, nil), true, nil},
 	}
 }
 
@@ -450,9 +435,9 @@ func TestHandlerUnreadBody(t *testing.T) {
 		status string
 		want   string
 	}{
-		{notesReq("POST", "/nowhere", "localhost", []string{"Content-Type: application/octet-stream"}, random(1<<20, 14)),
+		{harness.HTTPRequest("POST", "/nowhere", "localhost", []string{"Content-Type: application/octet-stream"}, random(1<<20, 14)),
 			"HTTP/1.1 404 Not Found", "404 page not found"},
-		{notesReq("POST", "/", "localhost", []string{mp}, body),
+		{harness.HTTPRequest("POST", "/", "localhost", []string{mp}, body),
 			"HTTP/1.1 422 Unprocessable Entity", "The file is too large."},
 	} {
 		line, _, _ := bytes.Cut(c.raw, []byte("\r\n"))

@@ -7,8 +7,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"io"
-	"net"
 	"os/exec"
 	"time"
 )
@@ -172,25 +170,7 @@ func Stdout(recs []Record) []byte {
 // while reading, and returns every byte read until the peer closed
 // the connection, at most timeout in all.
 func FCGIDo(network, addr string, req []byte, timeout time.Duration) ([]byte, error) {
-	c, err := net.DialTimeout(network, addr, timeout)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(timeout))
-	werr := make(chan error, 1)
-	go func() {
-		_, err := c.Write(req)
-		werr <- err
-	}()
-	raw, err := io.ReadAll(c)
-	if err != nil {
-		return raw, fmt.Errorf("read after %d bytes: %v", len(raw), err)
-	}
-	if err := <-werr; err != nil && len(raw) == 0 {
-		return nil, fmt.Errorf("write: %v", err)
-	}
-	return raw, nil
+	return exchange(network, addr, req, timeout)
 }
 
 // CGIFCGI sends a request with cgi-fcgi(1) from libfcgi:

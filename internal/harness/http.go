@@ -21,19 +21,45 @@ type Response struct {
 	Body    []byte   // everything after the blank line, undecoded
 }
 
+// HTTPRequest builds an HTTP/1.1 request with the given Host, asking
+// to close the connection, and with a Content-Length if body is not nil.
+func HTTPRequest(method, target, host string, headers []string, body []byte) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, host)
+	for _, h := range headers {
+		b.WriteString(h + "\r\n")
+	}
+	if body != nil {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+	}
+	b.WriteString("\r\n")
+	b.Write(body)
+	return b.Bytes()
+}
+
 // Do sends req unchanged over a new TCP connection to addr and reads
 // until the server closes the connection, at most timeout in all. The
 // request should ask for "Connection: close" (or be HTTP/1.0), or the
 // read runs into the timeout.
 func Do(addr string, req []byte, timeout time.Duration) (*Response, error) {
-	c, err := net.DialTimeout("tcp", addr, timeout)
+	raw, err := exchange("tcp", addr, req, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResponse(raw)
+}
+
+// exchange connects to addr on network, writes req while reading (a
+// server may answer before it has read the whole request), and returns
+// every byte read until the peer closed the connection, at most timeout
+// in all.
+func exchange(network, addr string, req []byte, timeout time.Duration) ([]byte, error) {
+	c, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(timeout))
-	// Write and read at once: a server may answer (say, 413) before
-	// it has read the whole request.
 	werr := make(chan error, 1)
 	go func() {
 		_, err := c.Write(req)
@@ -41,12 +67,12 @@ func Do(addr string, req []byte, timeout time.Duration) (*Response, error) {
 	}()
 	raw, err := io.ReadAll(c)
 	if err != nil {
-		return nil, fmt.Errorf("read after %d bytes: %v", len(raw), err)
+		return raw, fmt.Errorf("read after %d bytes: %v", len(raw), err)
 	}
 	if err := <-werr; err != nil && len(raw) == 0 {
 		return nil, fmt.Errorf("write: %v", err)
 	}
-	return ParseResponse(raw)
+	return raw, nil
 }
 
 // ParseResponse splits raw into interim responses, status line, header
