@@ -9,6 +9,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/kcgi-go/kcgi-go/internal/harness"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,20 +124,7 @@ func (k *kfcgi) Running() bool {
 }
 
 // Workers returns the process IDs of kfcgi's children.
-func (k *kfcgi) Workers() []int {
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if f, err := statFields(pid); err == nil && len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(k.PID()) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
+func (k *kfcgi) Workers() []int { return harness.Children(k.PID()) }
 
 // Log returns what kfcgi and its workers wrote.
 func (k *kfcgi) Log() string {

@@ -262,7 +262,8 @@ func measure(ctx context.Context, s *server) (round, error) {
 func workerRSS(s *server) []int64 {
 	var kb []int64
 	for _, pid := range s.k.Workers() {
-		kb = append(kb, rssKiB(pid))
+		rss, _ := harness.RSS(pid)
+		kb = append(kb, rss>>10)
 	}
 	return kb
 }

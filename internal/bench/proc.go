@@ -87,18 +87,3 @@ func statFields(pid int) ([]string, error) {
 	}
 	return strings.Fields(string(b[i+1:])), nil
 }
-
-// rssKiB returns VmRSS of pid in KiB, or 0.
-func rssKiB(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
