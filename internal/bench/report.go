@@ -21,6 +21,9 @@ const (
 	targetCPU = 1.02 // CPU per request at most
 	targetP99 = 1.05 // p99 latency at most
 	targetRSS = 4096 // KiB more worker RSS at most
+
+	// The http.Handler adapter's throughput against the raw loop.
+	targetAdapter = 0.95
 )
 
 func report(servers [][]*server) error {
@@ -62,6 +65,12 @@ func report(servers [][]*server) error {
 			if base != nil && s != base && s.Name == "Go tutorial2" {
 				notes = append(notes, targets(s, base))
 			}
+			if raw := find(ss, "Go tutorial2"); raw != nil && s.Name == "Go handlerhello" {
+				rps := ratio(s, raw, func(r round) float64 { return r.RPS })
+				cpu := ratio(s, raw, func(r round) float64 { return r.CPU })
+				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: throughput %.2f (≥%.2f: %s), CPU/request %.2f",
+					s.Name, raw.Name, s.Pool, rps, targetAdapter, met(rps >= targetAdapter), cpu))
+			}
 		}
 	}
 	b.WriteString("\nMedians over the rounds; ×C is the median of per-round ratios to the C reference in the same pool.\n")
@@ -100,12 +109,7 @@ func report(servers [][]*server) error {
 
 // targets says how s compares with the targets against base.
 func targets(s, base *server) string {
-	check := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
+	check := met
 	rps := ratio(s, base, func(r round) float64 { return r.RPS })
 	cpu := ratio(s, base, func(r round) float64 { return r.CPU })
 	p99 := ratio(s, base, func(r round) float64 { return r.P99 })
@@ -114,6 +118,23 @@ func targets(s, base *server) string {
 		"p99 %.2f (≤%.2f: %s), RSS %+.1f MiB (≤+%.0f MiB: %s)",
 		s.Name, base.Name, s.Pool, rps, targetRPS, check(rps >= targetRPS), cpu, targetCPU, check(cpu <= targetCPU),
 		p99, targetP99, check(p99 <= targetP99), float64(rss)/1024, float64(targetRSS)/1024, check(rss <= targetRSS))
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// find returns the server named name in ss, or nil.
+func find(ss []*server, name string) *server {
+	for _, s := range ss {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // ratio is the median over the rounds both ran of f(s)/f(base).
