@@ -29,6 +29,9 @@ type NginxConfig struct {
 	// Params are extra fastcgi_param directives after the standard
 	// ones, such as {"HTTPS", "on"}.
 	Params []Param
+	// AbortOnClientClose leaves out "fastcgi_ignore_client_abort on",
+	// which the configuration otherwise has, as the README's does.
+	AbortOnClientClose bool
 }
 
 // Nginx is a running nginx. It runs as root in one process (no master),
@@ -63,6 +66,7 @@ http {
 		location / {
 			fastcgi_pass unix:{{.Socket}};
 			fastcgi_request_buffering {{if .Unbuffered}}off{{else}}on{{end}};
+			fastcgi_ignore_client_abort {{if .AbortOnClientClose}}off{{else}}on{{end}};
 			fastcgi_split_path_info ^({{.Prefix}})(/.*)?$;
 			include /etc/nginx/fastcgi_params;
 {{- range .Params}}
