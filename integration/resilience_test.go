@@ -349,11 +349,11 @@ type dropRequest struct {
 // child.c, read from a NULL buffer; see TestFatalRequests), with the C
 // reference too.
 //
-// Through nginx the upload is 40 KB: when a client goes away, nginx
-// closes the connection to the worker at once, and if it was still
-// writing a body larger than the socket buffer, that can be inside a
-// STDIN record: the same crash (seen once in about 750 such clients
-// with a 200 KB upload).
+// Through nginx the upload is 40 KB. Without fastcgi_ignore_client_abort
+// (which the harness's nginx sets, as the README says to), nginx closes
+// the connection to the worker when a client goes away, and if it was
+// still writing a body larger than the socket buffer, that can be inside
+// a STDIN record: the same crash (see TestClientAbortUploads).
 func dropRequests(nginx []string, socket string) []dropRequest {
 	form := []byte("none=" + strings.Repeat("a%01", 15_000))
 	upload := func(n int) []byte {
