@@ -298,15 +298,10 @@ func (w *testWorker) stop(t *testing.T) time.Duration {
 	return time.Since(start)
 }
 
-// goCrash matches what the Go runtime prints when it dies.
-var goCrash = []string{"fatal error", "panic:", "goroutine ", "SIGSEGV", "signal arrived", "non-Go code"}
-
 func noCrash(t *testing.T, log string) {
 	t.Helper()
-	for _, s := range goCrash {
-		if strings.Contains(log, s) {
-			t.Fatalf("Go runtime message %q in:\n%s", s, log)
-		}
+	if l := harness.GoCrash(log); l != "" {
+		t.Fatalf("Go runtime message %q in:\n%s", l, log)
 	}
 }
 

@@ -53,7 +53,7 @@ func Require(tb testing.TB, commands ...string) {
 
 // GoCrashMarkers are strings that the Go runtime prints when a program
 // crashes or panics.
-var GoCrashMarkers = []string{"fatal error", "panic", "goroutine ", "SIGSEGV", "signal arrived"}
+var GoCrashMarkers = []string{"fatal error", "panic", "goroutine ", "SIGSEGV", "signal arrived", "non-Go code"}
 
 // GoCrash returns the first line of log that contains one of
 // [GoCrashMarkers], or "" if there is none.
