@@ -444,13 +444,8 @@ func echoFastCGI(t *testing.T, progs [2]echoProg, pool harness.Pool) {
 // through lighttpd, the raw corpus with exactly its variables.
 // (net/http/cgi as the host would pass the headers in random order.)
 func TestEchoCGI(t *testing.T) {
+	harness.Require(t, "lighttpd")
 	progs := echoPrograms(t)
-	if _, err := exec.LookPath("lighttpd"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("missing: lighttpd (apt-get install lighttpd)")
-		}
-		t.Skip("missing: lighttpd (apt-get install lighttpd)")
-	}
 	link := filepath.Join(t.TempDir(), "echo.cgi")
 	echoLink(t, link, progs[0].bin)
 	l := harness.StartLighttpd(t, harness.LighttpdConfig{Program: link})

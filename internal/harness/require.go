@@ -28,6 +28,7 @@ func Require(tb testing.TB, commands ...string) {
 		"go":       "install Go and put it on PATH",
 		"wrk":      "apt-get install wrk",
 		"cgi-fcgi": "apt-get install libfcgi-bin",
+		"lighttpd": "apt-get install lighttpd",
 	}
 	for _, c := range append([]string{"kfcgi", "nginx", "cc", "go"}, commands...) {
 		if _, err := exec.LookPath(c); err != nil {
