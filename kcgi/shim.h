@@ -12,6 +12,14 @@
 #include <stdlib.h>	/* free */
 #include <kcgi.h>
 
+/*
+ * libkcgi before 1.0.0 does not pass the request's environment (struct
+ * kreq envs), which the net/http adapter is built from.
+ */
+#if !defined(KCGI_VSTAMP) || KCGI_VSTAMP < 20101
+#error "the Go binding needs libkcgi 1.0.0 or later"
+#endif
+
 enum kcgi_err	 kg_fcgi_init(struct kfcgi **,
 			const struct kvalid *, size_t,
 			const char *const *, size_t, size_t,
