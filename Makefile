@@ -82,9 +82,12 @@ install: $(CMDS) $(EXAMPLES)
 	    done || exit 1; \
 	done
 
+# cgocheck2 also catches a Go pointer stored in C memory, such as in
+# what libkcgi keeps of the Config.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./kcgi/
 
 test-short:
 	$(GO) vet ./...
