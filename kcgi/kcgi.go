@@ -1,6 +1,6 @@
-// Package kcgi is a cgo binding to libkcgi, the CGI and FastCGI library
-// by Kristaps Dzonsons, keeping what makes it worth using: every request
-// is parsed and validated in a forked child process that libkcgi
+// Package kcgi is a cgo binding to libkcgi, kcgi's CGI and FastCGI
+// library for C, keeping what makes it worth using: every request is
+// parsed and validated in a forked child process that libkcgi
 // sandboxes (pledge(2) on OpenBSD, seccomp on Linux), and kfcgi(8) runs
 // the workers in a chroot jail.
 //
