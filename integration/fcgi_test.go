@@ -12,7 +12,7 @@ import (
 )
 
 // helloStream is tutorial2's whole answer to request 1 on the FastCGI
-// socket (HAZARDS.md section 4): headers, body, empty STDOUT and
+// socket: headers, body, empty STDOUT and
 // END_REQUEST, 104 bytes.
 var helloStream = mustHex(
 	"0106 0001 002c 0400" + hex.EncodeToString([]byte("Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n")) + "00000000" +

@@ -117,7 +117,7 @@ func newFDs(before, after []string) []string {
 // worker's heap reaches its first collection), and up to the end, the
 // Go worker must open no descriptor but the runtime's netpoll pair and
 // grow less than 1 MiB in VmRSS. The C worker's figures are logged:
-// libkcgi 1.0.1 leaks each request's envs array (HAZARDS.md H12),
+// libkcgi 1.0.1 leaks each request's envs array,
 // which the binding frees.
 func TestResilienceLeaks(t *testing.T) {
 	progs := programs(t)
@@ -236,13 +236,13 @@ func childDeaths(log string) string {
 // TestSustainedLoad (SIGTERM, 1.5 s) and TestSIGHUP (SIGHUP, 3 s),
 // without a Go runtime message, and the outcome (kfcgi's exit code,
 // and whether a kcgi child died) must be the C reference's in every
-// round. On Linux kfcgi 1.0.1 stops on SIGHUP too (HAZARDS.md H11).
+// round. On Linux kfcgi 1.0.1 stops on SIGHUP too.
 //
 // Workers that stop in the middle of a request leave their kcgi
 // children to fail ("waitpid: child failure"), with the C reference as
 // with the Go port. The C reference's children are also, now and then,
 // killed by a signal ("waitpid: child signal"; SIGPIPE is not ignored
-// there); the Go worker ignores SIGPIPE (HAZARDS.md H4), its children
+// there); the Go worker ignores SIGPIPE, its children
 // inherit that, and none of them may die of a signal: that would be
 // the seccomp filter's SIGSYS, or Go runtime code running in them.
 func TestResilienceSignals(t *testing.T) {

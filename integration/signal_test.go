@@ -67,7 +67,7 @@ func checkServes(t *testing.T, k *harness.Kfcgi) {
 }
 
 // TestSIGHUP sends SIGHUP to kfcgi running the C reference and the Go
-// port, in both pools. On Linux, kfcgi 1.0.1 stops (HAZARDS.md H11):
+// port, in both pools. On Linux, kfcgi 1.0.1 stops:
 // the Go port must do the same (same exit code), without a Go runtime
 // message, and
 // within 3 s. That is twice kcgi's one-second poll: kfcgi restarts the
@@ -109,8 +109,7 @@ func TestSIGHUP(t *testing.T) {
 // in the variable pool ("worker unexpectedly exited" or "poll: worker
 // disconnect") depends on timing.
 //
-//   - FCGI_KEEP_CONN: libkcgi refuses a BEGIN_REQUEST with flags
-//     (HAZARDS.md section 3).
+//   - FCGI_KEEP_CONN: libkcgi refuses a BEGIN_REQUEST with flags.
 //   - A connection that ends inside a STDIN record: kcgi 1.0.1's
 //     kworker_fcgi_stdin ignores the read error and copies from a NULL
 //     buffer, and the sandboxed child dies of the signal.

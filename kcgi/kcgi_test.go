@@ -305,7 +305,7 @@ func noCrash(t *testing.T, log string) {
 	}
 }
 
-// The 104 bytes libkcgi writes for kcgi's tutorial (HAZARDS.md §4).
+// The 104 bytes libkcgi writes for kcgi's tutorial.
 const tutorialStream = "\x01\x06\x00\x01\x00\x2c\x04\x00" +
 	"Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n\x00\x00\x00\x00" +
 	"\x01\x06\x00\x01\x00\x0e\x02\x00Hello, world!\n\x00\x00" +
