@@ -29,8 +29,8 @@ type Config struct {
 	// Debug logs what libkcgi reads and writes to standard error.
 	Debug Debug
 	// SendBuffer is libkcgi's output buffer size in bytes (kopts
-	// sndbufsz); zero picks libkcgi's default (8 KiB in CGI, 65535 in
-	// FastCGI).
+	// sndbufsz), at most 1 GiB; zero picks libkcgi's default (8 KiB in
+	// CGI, 65535 in FastCGI).
 	SendBuffer int
 }
 
@@ -62,7 +62,7 @@ const (
 	ValidNone     Validator = iota
 	ValidBit                // kvalid_bit: integer 0 to 64
 	ValidDate               // kvalid_date: yyyy-mm-dd, parsed as epoch seconds
-	ValidDouble             // kvalid_double: a decimal number
+	ValidDouble             // kvalid_double: a decimal number (strtod(3): inf, nan and hex too)
 	ValidEmail              // kvalid_email: an e-mail address, trimmed and lowercased
 	ValidInt                // kvalid_int: a signed 64-bit integer
 	ValidString             // kvalid_string: any string without NUL
@@ -80,6 +80,10 @@ func (v Validator) String() string {
 	}
 	return validNames[v]
 }
+
+// maxSendBuffer bounds Config.SendBuffer: libkcgi 1.0.1 answers a failed
+// buffer allocation with a request it has already freed.
+const maxSendBuffer = 1 << 30
 
 // cconfig is a Config in C memory: libkcgi keeps pointers to the keys and
 // pages for as long as the server lives, and C may not keep Go pointers.
@@ -101,7 +105,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	if cfg.DefaultPage < 0 || (len(cfg.Pages) > 0 && cfg.DefaultPage >= len(cfg.Pages)) {
 		return nil, fmt.Errorf("%w: DefaultPage %d with %d pages", ErrConfig, cfg.DefaultPage, len(cfg.Pages))
 	}
-	if cfg.SendBuffer < 0 {
+	if cfg.SendBuffer < 0 || cfg.SendBuffer > maxSendBuffer {
 		return nil, fmt.Errorf("%w: SendBuffer %d", ErrConfig, cfg.SendBuffer)
 	}
 	c := &cconfig{
@@ -126,7 +130,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 		}
 	}
 	if len(cfg.Keys) > 0 {
-		c.keys = (*C.struct_kvalid)(C.calloc(c.nkeys, C.sizeof_struct_kvalid))
+		c.keys = (*C.struct_kvalid)(czero(len(cfg.Keys) * C.sizeof_struct_kvalid))
 		ks := unsafe.Slice(c.keys, len(cfg.Keys))
 		for i, k := range cfg.Keys {
 			ks[i].name = C.CString(k.Name)
@@ -134,13 +138,21 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 		}
 	}
 	if len(cfg.Pages) > 0 {
-		c.pages = (**C.char)(C.calloc(c.npages, C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+		c.pages = (**C.char)(czero(len(cfg.Pages) * int(unsafe.Sizeof((*C.char)(nil)))))
 		ps := unsafe.Slice(c.pages, len(cfg.Pages))
 		for i, p := range cfg.Pages {
 			ps[i] = C.CString(p)
 		}
 	}
 	return c, nil
+}
+
+// czero returns n > 0 zeroed bytes of C memory. Like Go's own
+// allocations, it panics when memory runs out (C.malloc does).
+func czero(n int) unsafe.Pointer {
+	p := C.malloc(C.size_t(n))
+	clear(unsafe.Slice((*byte)(p), n))
+	return p
 }
 
 // free releases the C copies; libkcgi must be done with them.

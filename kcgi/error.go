@@ -32,8 +32,8 @@ func (e Error) Error() string {
 	return "kcgi: " + C.GoString(C.kcgi_strerror(C.enum_kcgi_err(e)))
 }
 
-// Misuse of a [Request] or [Server] returns one of these, wrapped with
-// the call's name; the request or server is left as it was.
+// Misuse of a [Request] or [Server] returns one of these, most wrapped
+// with the call's name; the request or server is left as it was.
 var (
 	// ErrFreed: the request or server was already freed.
 	ErrFreed = errors.New("kcgi: already freed")

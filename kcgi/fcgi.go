@@ -51,6 +51,7 @@ func Init(cfg *Config) (*Server, error) {
 	e := C.kg_fcgi_init(&f, c.keys, c.nkeys, c.pages, c.npages, c.defpage, c.debug, c.sndbuf)
 	if err := kerr(e); err != nil {
 		c.free()
+		runtime.UnlockOSThread()
 		return nil, err
 	}
 	return &Server{f: f, cfg: c}, nil
@@ -72,7 +73,7 @@ func (s *Server) Parse() (*Request, error) {
 		s.yielded = now
 		runtime.Gosched()
 	}
-	req := (*C.struct_kreq)(C.calloc(1, C.sizeof_struct_kreq))
+	req := (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
 	if err := kerr(C.kg_fcgi_parse(s.f, req)); err != nil {
 		C.free(unsafe.Pointer(req))
 		return nil, err
@@ -117,7 +118,7 @@ func ParseCGI(cfg *Config) (*Request, error) {
 		return nil, err
 	}
 	ignoreSIGPIPE()
-	req := (*C.struct_kreq)(C.calloc(1, C.sizeof_struct_kreq))
+	req := (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
 	if err := kerr(C.kg_parse(req, c.keys, c.nkeys, c.pages, c.npages, c.defpage, c.debug, c.sndbuf)); err != nil {
 		C.free(unsafe.Pointer(req))
 		c.free()

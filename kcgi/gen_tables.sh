@@ -2,7 +2,7 @@
 # gen_tables.sh writes tables.go: a Go constant for each value of
 # kcgi.h's khttp, kresp, kmime, kmethod and kscheme enums.  The values
 # and their text come from libkcgi at build time; only the Go names are
-# written here.  Run by go generate.
+# written here.  Run by go generate (see names.go).
 set -e
 hdr=${KCGI_H:-$(pkg-config --variable=includedir kcgi)/kcgi.h}
 out=tables.go

@@ -52,9 +52,18 @@ func Serve(cfg *Config, h http.Handler) error {
 // or when h returns, a missing Content-Type is sniffed from the first
 // Write (http.DetectContentType), a Date header is added, header names
 // that are not tokens are dropped, and CR, LF and NUL in values become
-// spaces. The body of a HEAD request is discarded. A panic in h is
-// logged to standard error and answered with 500 if nothing was written
-// yet; the worker goes on serving (http.ErrAbortHandler is not logged).
+// spaces. The body of a HEAD request is discarded, and libkcgi never
+// compresses it (the handler owns Content-Encoding). There is no
+// http.Flusher: libkcgi sends its buffer when it fills and at the end. A
+// panic in h is logged to standard error and answered with 500 if
+// nothing was written yet; the worker goes on serving
+// (http.ErrAbortHandler is not logged). After a partial write the
+// answer just ends: libkcgi cannot abort a response.
+//
+// Form values are the bytes libkcgi kept: for keys with a validator in
+// cfg, as the validator left them (trimmed, an e-mail lowercased).
+// ContentLength is CONTENT_LENGTH, as with net/http/fcgi, also for a form
+// whose Body is empty because libkcgi parsed it.
 func ServeFastCGI(cfg *Config, h http.Handler) error {
 	srv, err := Init(cfg)
 	if err != nil {
@@ -148,9 +157,10 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 			// The raw body, or a nameless multipart part, which
 			// net/http skips too.
 		default:
-			hr.Form[p.Key] = append(hr.Form[p.Key], string(p.Value))
+			v := formValue(p)
+			hr.Form[p.Key] = append(hr.Form[p.Key], v)
 			if i < nbody {
-				hr.PostForm[p.Key] = append(hr.PostForm[p.Key], string(p.Value))
+				hr.PostForm[p.Key] = append(hr.PostForm[p.Key], v)
 			}
 		}
 	}
@@ -160,6 +170,19 @@ func (r *Request) HTTPRequest() (*http.Request, error) {
 		}
 	}
 	return hr, nil
+}
+
+// formValue is a field's value for Form: as sent, or, if a validator
+// ran, as the validator left it, without the NULs it wrote over
+// trailing blanks.
+func formValue(p *Pair) string {
+	v := p.Value
+	if p.State != PairUnchecked {
+		if i := bytes.IndexByte(v, 0); i >= 0 {
+			v = v[:i]
+		}
+	}
+	return string(v)
 }
 
 // queryPairs counts the fields libkcgi makes of a query string, which
@@ -178,17 +201,42 @@ func queryPairs(q string) int {
 	return n
 }
 
+// unescapes reports whether libkcgi decodes s (khttp_urldecode_inplace):
+// each % is followed by two hex digits, which sscanf's "%1hhx%1hhx" lets
+// whitespace precede, and which do not make a NUL.
 func unescapes(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '%' {
 			continue
 		}
-		if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) || (s[i+1] == '0' && s[i+2] == '0') {
+		var b byte
+		j := i + 1
+		for n := 0; n < 2; n++ {
+			for j < len(s) && strings.IndexByte(" \t\n\v\f\r", s[j]) >= 0 {
+				j++
+			}
+			if j == len(s) || !ishex(s[j]) {
+				return false
+			}
+			b = b<<4 | unhex(s[j])
+			j++
+		}
+		if b == 0 {
 			return false
 		}
-		i += 2
+		i += 2 // libkcgi goes on three bytes after the %, whatever it read
 	}
 	return true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 func ishex(c byte) bool {
@@ -235,9 +283,10 @@ func quote(s string) string { return quoteEscaper.Replace(s) }
 type response struct {
 	r      *Request
 	header http.Header
-	code   int  // the status, 0 until WriteHeader
-	sent   bool // the status and headers went to libkcgi
-	head   bool // a HEAD request: the body is discarded
+	code   int   // the status, 0 until WriteHeader
+	sent   bool  // the status and headers went to libkcgi
+	err    error // from starting the body
+	head   bool  // a HEAD request: the body is discarded
 }
 
 func (w *response) Header() http.Header { return w.header }
@@ -282,7 +331,8 @@ func (w *response) send(p []byte) {
 			w.r.Head(k, textproto.TrimString(headerValueSpaces.Replace(v)))
 		}
 	}
-	w.r.Body()
+	// Never libkcgi's own gzip (CGI): the handler owns the headers.
+	w.err = w.r.BodyCompress(false)
 }
 
 func (w *response) Write(p []byte) (int, error) {
@@ -291,6 +341,9 @@ func (w *response) Write(p []byte) (int, error) {
 	}
 	if !w.sent {
 		w.send(p)
+	}
+	if w.err != nil {
+		return 0, w.err
 	}
 	if w.head {
 		return len(p), nil

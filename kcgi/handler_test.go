@@ -142,3 +142,40 @@ func TestHandlerPanicKeepsWorker(t *testing.T) {
 		t.Errorf("panics not logged:\n%s", log)
 	}
 }
+
+// libkcgi's gzip must not apply to a handler's answer (CGI): the handler
+// owns Content-Length and Content-Encoding.
+func TestHandlerNoLibkcgiGzip(t *testing.T) {
+	req := httptest.NewRequest("GET", "/sniff", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := serveCGI(t, req)
+	if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != "%PDF-1.4 not really" {
+		t.Fatalf("%v %q", rec.Header(), rec.Body.Bytes())
+	}
+}
+
+// HTTPRequest from hand-made values: validated fields lose the NULs a
+// validator wrote, the query is told from the body by libkcgi's rules,
+// and ContentLength is CONTENT_LENGTH.
+func TestHTTPRequestFields(t *testing.T) {
+	r := &Request{
+		Env: []KeyValue{{"REQUEST_METHOD", "POST"}, {"SERVER_PROTOCOL", "HTTP/1.1"},
+			{"REQUEST_URI", "/x?a=% 41&b=2"}, {"QUERY_STRING", "a=% 41&b=2"}, {"CONTENT_LENGTH", "19"},
+			{"CONTENT_TYPE", "application/x-www-form-urlencoded"}},
+		Fields: []Pair{
+			{Key: "int", Value: []byte(" 5\x00"), State: PairValid},
+			{Key: "a", Value: []byte("A1")},
+			{Key: "b", Value: []byte("2")},
+		},
+	}
+	hr, err := r.HTTPRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(hr.PostForm, hr.Form["int"], hr.ContentLength); got != `map[int:[ 5]] [ 5] 19` {
+		t.Errorf("got %s", got)
+	}
+	if (&Request{}).Body() == nil || (&Request{}).Free() == nil {
+		t.Error("a Request not from Parse is usable")
+	}
+}

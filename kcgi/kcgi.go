@@ -52,8 +52,8 @@
 //     SIGPIPE or SIGTERM: SIGTERM belongs to libkcgi, and ends the loop
 //     with [ErrExit].
 //
-// Every libkcgi call runs with asynchronous signals blocked on its
-// thread, because libkcgi treats an interrupted poll(2) as fatal, and the
+// Every libkcgi call that may wait, write or fork runs with asynchronous
+// signals blocked on its thread, because libkcgi treats an interrupted poll(2) as fatal, and the
 // Go runtime signals its own threads. The handler libkcgi installs for
 // SIGTERM gets SA_ONSTACK. See the project's README for the details.
 //

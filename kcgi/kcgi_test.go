@@ -625,6 +625,7 @@ func TestConfigErrors(t *testing.T) {
 		{Keys: []Key{{"a\x00b", ValidInt}}},
 		{Pages: []string{"a\x00"}},
 		{SendBuffer: -2},
+		{SendBuffer: 1<<30 + 1},
 	} {
 		if _, err := Init(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("Init(%+v) = %v, want ErrConfig", cfg, err)

@@ -1,5 +1,7 @@
 package kcgi
 
+//go:generate sh gen_tables.sh
+
 // This file gives the enum types of tables.go their text, read once
 // from libkcgi's own arrays (khttps, kresps, kmimetypes, kmethods,
 // kschemes), so that it is the same as a C program's.

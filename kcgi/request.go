@@ -70,6 +70,7 @@ type KeyValue struct {
 const (
 	stateHead = iota
 	stateBody
+	stateFailed // Body failed: libkcgi's output may be half set up
 	stateFreed
 )
 
@@ -196,7 +197,8 @@ func (r *Request) Getenv(key string) string {
 // RawBody returns the body of a request whose content type libkcgi does
 // not parse into fields (anything but URL-encoded and multipart forms,
 // and text/plain with POST): libkcgi keeps it whole as a field with an
-// empty key and the request's content type (which may be empty). Other
+// empty key and the request's content type (application/octet-stream
+// without CONTENT_TYPE, empty if CONTENT_TYPE is empty). Other
 // pairs with an empty key are dropped, except nameless multipart parts.
 func (r *Request) RawBody() (*Pair, bool) {
 	if r.multipart() {
@@ -219,8 +221,10 @@ func (r *Request) multipart() bool {
 
 func (r *Request) check(call string, want int) error {
 	switch {
-	case r.state == stateFreed:
+	case r.state == stateFreed || r.req == nil:
 		return fmt.Errorf("%s: %w", call, ErrFreed)
+	case r.state == stateFailed:
+		return fmt.Errorf("%s after a failed Body: %w", call, ErrState)
 	case r.state != want:
 		return fmt.Errorf("%s: %w", call, ErrState)
 	}
@@ -301,42 +305,49 @@ func (r *Request) body(call string, comp C.int) error {
 	if err := r.check(call, stateHead); err != nil {
 		return err
 	}
-	err := kerr(C.kg_body(r.req, comp))
-	if err == nil {
+	switch err := kerr(C.kg_body(r.req, comp)); {
+	case err == nil:
 		r.state = stateBody
+		return nil
+	case comp == 1 && err == ErrForm:
+		return err // no compression here: nothing was set up
+	default:
+		// libkcgi may have set up compression already, and asserts
+		// it is not set up twice: only Free may follow.
+		r.state = stateFailed
+		return err
 	}
-	return err
 }
 
 // Write writes p to the body (khttp_write(3)), after Body. All of p is
-// written, byte for byte, or an error is returned: libkcgi buffers
-// output and sends it as the buffer fills and at Free, so a client that
-// went away may show only then.
+// written, byte for byte, or an error is returned. libkcgi buffers the
+// output and sends it as the buffer fills and at Free; a client that
+// went away shows as an error only when a write reaches it (khttp_free
+// reports nothing).
 func (r *Request) Write(p []byte) (int, error) {
-	if err := r.check("Write", stateBody); err != nil {
-		return 0, err
-	}
 	if len(p) == 0 {
-		return 0, nil
+		return 0, r.check("Write", stateBody)
 	}
-	if err := kerr(C.kg_write(r.req, (*C.char)(unsafe.Pointer(&p[0])), C.size_t(len(p)))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return r.write(unsafe.Pointer(&p[0]), len(p))
 }
 
 // WriteString is Write for a string.
 func (r *Request) WriteString(s string) (int, error) {
+	if len(s) == 0 {
+		return 0, r.check("Write", stateBody)
+	}
+	return r.write(unsafe.Pointer(unsafe.StringData(s)), len(s))
+}
+
+// write writes n bytes at p, which libkcgi copies.
+func (r *Request) write(p unsafe.Pointer, n int) (int, error) {
 	if err := r.check("Write", stateBody); err != nil {
 		return 0, err
 	}
-	if len(s) == 0 {
-		return 0, nil
-	}
-	if err := kerr(C.kg_write(r.req, (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))); err != nil {
+	if err := kerr(C.kg_write(r.req, (*C.char)(p), C.size_t(n))); err != nil {
 		return 0, err
 	}
-	return len(s), nil
+	return n, nil
 }
 
 // Puts writes s to the body (khttp_puts(3)).
@@ -355,7 +366,7 @@ func (r *Request) Printf(format string, a ...any) (int, error) {
 // once for every request, also when the response was never started. The
 // fields of r stay valid; its methods return ErrFreed.
 func (r *Request) Free() error {
-	if r.state == stateFreed {
+	if r.state == stateFreed || r.req == nil {
 		return fmt.Errorf("Free: %w", ErrFreed)
 	}
 	C.kg_free(r.req)

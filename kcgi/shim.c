@@ -123,10 +123,10 @@ kg_fcgi_init(struct kfcgi **fcgi,
 	    keys, keysz, ksuffixmap, KMIME_TEXT_HTML,
 	    pages, pagesz, defpage, NULL, NULL, debug,
 	    kg_opts(&opts, sndbuf));
-	if (er == KCGI_OK) {
-		kg_onstack(SIGTERM);
+	/* The handler is installed before anything can fail. */
+	kg_onstack(SIGTERM);
+	if (er == KCGI_OK)
 		kg_stdin();
-	}
 	kg_restore(&old);
 	return er;
 }
@@ -140,6 +140,8 @@ kg_fcgi_parse(struct kfcgi *fcgi, struct kreq *req)
 	kg_block(&old);
 	er = khttp_fcgi_parse(fcgi, req);
 	kg_restore(&old);
+	if (er == KCGI_OK && req->kdata == NULL)
+		er = KCGI_ENOMEM; /* 1.0.1 frees the request, yet says OK */
 	if (er != KCGI_OK)
 		kg_free_envs(req->envs);
 	return er;
