@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,10 +33,10 @@ import (
 // to contenders; one whose source is missing or does not build is
 // skipped with a note.
 type contender struct {
-	Name      string
-	Src       string   // "./cmd/name" for Go, a .c file for C
-	FixedOnly bool     // serves only in kfcgi's fixed pool
-	Env       []string // added to the environment, such as "GOMAXPROCS=1"
+	Name    string
+	Src     string   // "./cmd/name" for Go, a .c file for C
+	NetHTTP bool     // plain net/http/fcgi: fixed pool only, no libkcgi children
+	Env     []string // added to the environment, such as "GOMAXPROCS=1"
 }
 
 // contenders lists the programs; the first is the baseline of the
@@ -44,13 +45,13 @@ var contenders = []contender{
 	{Name: "C tutorial2", Src: "reference/tutorial2.c"},
 	{Name: "Go tutorial2", Src: "./cmd/tutorial2"},
 	{Name: "Go handlerhello", Src: "./cmd/handlerhello"},
-	{Name: "net/http/fcgi", Src: "./cmd/fcgihello", FixedOnly: true},
+	{Name: "net/http/fcgi", Src: "./cmd/fcgihello", NetHTTP: true},
 }
 
 // The pools: kfcgi's default fixed pool and its variable pool (-r).
-var pools = map[string]pool{
+var pools = map[string]harness.Pool{
 	"fixed":    {Workers: 2},
-	"variable": {Variable: true, Workers: 2, Max: 4},
+	"variable": {Variable: true, Workers: 2, MaxWorkers: 4},
 }
 
 const hello = "Hello, world!\n"
@@ -77,7 +78,7 @@ type server struct {
 	Rounds  []round
 	Err     string `json:",omitempty"` // why it stopped, if it did
 
-	k   *kfcgi
+	k   *harness.Kfcgi
 	url string
 }
 
@@ -114,7 +115,7 @@ func run() error {
 		}
 		var ss []*server
 		for _, c := range contenders {
-			if c.FixedOnly && pool.Variable {
+			if c.NetHTTP && pool.Variable {
 				fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: it serves only in the fixed pool\n", c.Name, name)
 				continue
 			}
@@ -183,7 +184,7 @@ func check() error {
 
 // start builds c, runs it under kfcgi in pool behind nginx and checks
 // one response. It returns nil, with a note, if any of that fails.
-func start(r *runner, c contender, pool string, p pool) *server {
+func start(r *runner, c contender, pool string, p harness.Pool) *server {
 	skip := func(err error) *server {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: %s\n", c.Name, pool, msg)
@@ -198,7 +199,12 @@ func start(r *runner, c contender, pool string, p pool) *server {
 		return skip(err)
 	}
 	s := &server{contender: c, Pool: pool, Binary: fi.Size()}
-	if s.k, err = startKfcgi(r, bin, c.Env, p, *flagBacklog); err != nil {
+	// kfcgi's default backlog, twice the workers, makes nginx answer
+	// 502 when more connections wait.
+	if err := r.try(func() {
+		s.k = harness.StartKfcgi(r, harness.KfcgiConfig{Binary: bin, Pool: p, Env: c.Env,
+			Args: []string{"-l", strconv.Itoa(*flagBacklog)}, NoSandbox: c.NetHTTP})
+	}); err != nil {
 		return skip(err)
 	}
 	var n *harness.Nginx

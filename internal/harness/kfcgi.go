@@ -52,7 +52,8 @@ type KfcgiConfig struct {
 	Pool     Pool     // zero value means FixedPool
 	SockUser string   // owner of the socket (-u); default "root"
 	ProcUser string   // user the processes run as (-U); default "nobody"
-	Args     []string // extra kfcgi options, such as "-v"
+	Args     []string // extra kfcgi options, such as "-l 64"
+	Env      []string // added to kfcgi's environment, which the workers inherit
 	ProgArgs []string // arguments for the program, after its name
 	// NoSandbox says that the program does not use libkcgi (say, a
 	// net/http/fcgi worker), so it forks no sandboxed children: the
@@ -119,6 +120,7 @@ func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	args = append(args, "--", "/fcgi-bin/"+cfg.Name)
 	args = append(args, cfg.ProgArgs...)
 	k.cmd = exec.Command("kfcgi", args...)
+	k.cmd.Env = append(os.Environ(), cfg.Env...)
 	k.cmd.Stdout, k.cmd.Stderr = k.log, k.log
 	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := k.cmd.Start(); err != nil {
