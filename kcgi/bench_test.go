@@ -62,7 +62,7 @@ func benchWorker() {
 			d = time.Since(start)
 		case "build":
 			for i := 0; i < n; i++ {
-				newRequest(r.req, r.cfg)
+				newRequest(r.req, srv.cfg)
 			}
 			d = time.Since(start)
 		case "body":

@@ -18,6 +18,7 @@ import (
 // loop, and frees each Request before the next Parse.
 type Server struct {
 	f   *C.struct_kfcgi
+	req *C.struct_kreq // what each Parse fills, one at a time
 	cfg *cconfig
 	cur *Request // the parsed request, until it is freed
 	// yielded is when Parse last yielded to the scheduler.
@@ -54,7 +55,7 @@ func Init(cfg *Config) (*Server, error) {
 		runtime.UnlockOSThread()
 		return nil, err
 	}
-	return &Server{f: f, cfg: c}, nil
+	return &Server{f: f, req: (*C.struct_kreq)(czero(C.sizeof_struct_kreq)), cfg: c}, nil
 }
 
 // Parse waits for the next request and parses it
@@ -73,12 +74,10 @@ func (s *Server) Parse() (*Request, error) {
 		s.yielded = now
 		runtime.Gosched()
 	}
-	req := (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
-	if err := kerr(C.kg_fcgi_parse(s.f, req)); err != nil {
-		C.free(unsafe.Pointer(req))
+	if err := kerr(C.kg_fcgi_parse(s.f, s.req)); err != nil {
 		return nil, err
 	}
-	r := newRequest(req, s.cfg)
+	r := newRequest(s.req, s.cfg)
 	s.cur = r
 	r.done = func() { s.cur = nil }
 	return r, nil
@@ -96,6 +95,7 @@ func (s *Server) Free() error {
 	}
 	err := kerr(C.kg_fcgi_free(s.f))
 	s.f = nil
+	C.free(unsafe.Pointer(s.req))
 	s.cfg.free()
 	return err
 }
@@ -105,7 +105,7 @@ func (s *Server) Free() error {
 // listening socket as standard input. A program can call it first to
 // serve either FastCGI (Init) or CGI (ParseCGI).
 func IsFastCGI() bool {
-	return C.kg_fcgi_test() != 0
+	return C.khttp_fcgi_test() != 0
 }
 
 // ParseCGI parses the request of a CGI program (khttp_parsex(3)), once
@@ -125,6 +125,9 @@ func ParseCGI(cfg *Config) (*Request, error) {
 		return nil, err
 	}
 	r := newRequest(req, c)
-	r.done = c.free
+	r.done = func() {
+		C.free(unsafe.Pointer(req))
+		c.free()
+	}
 	return r, nil
 }

@@ -185,7 +185,7 @@ func (r *Request) CheckBasic(user, password string) (bool, error) {
 	u, p := C.CString(user), C.CString(password)
 	defer C.free(unsafe.Pointer(u))
 	defer C.free(unsafe.Pointer(p))
-	return authResult(C.kg_basic(r.req, u, p))
+	return authResult(C.khttpbasic_validate(r.req, u, p))
 }
 
 // CheckDigest reports whether the request's digest authorization matches
@@ -196,7 +196,7 @@ func (r *Request) CheckDigest(password string) (bool, error) {
 	}
 	p := C.CString(password)
 	defer C.free(unsafe.Pointer(p))
-	return authResult(C.kg_digest(r.req, p))
+	return authResult(C.khttpdigest_validate(r.req, p))
 }
 
 func authResult(rc C.int) (bool, error) {

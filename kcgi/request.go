@@ -55,10 +55,9 @@ type Request struct {
 	// buckets[i][k]: the indices into Fields (i 0, 1) or Cookies (i 2,
 	// 3) of key k's valid (even i) and invalid (odd i) values.
 	buckets [4][][]int
-	cfg     *cconfig
 	req     *C.struct_kreq
 	state   int
-	done    func() // tells the server the request is freed
+	done    func() // after khttp_free: the owner of req and cfg takes over
 }
 
 // A KeyValue is a header or environment variable.
@@ -92,7 +91,6 @@ func newRequest(req *C.struct_kreq, cfg *cconfig) *Request {
 		Headers:    heads(req.reqs, req.reqsz),
 		Env:        heads(req.envs, req.envsz),
 		AuthType:   AuthType(req.auth),
-		cfg:        cfg,
 		req:        req,
 	}
 	r.Header = make(http.Header, len(r.Headers))
@@ -370,7 +368,6 @@ func (r *Request) Free() error {
 		return fmt.Errorf("Free: %w", ErrFreed)
 	}
 	C.kg_free(r.req)
-	C.free(unsafe.Pointer(r.req))
 	r.req = nil
 	r.state = stateFreed
 	if r.done != nil {

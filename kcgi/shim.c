@@ -1,5 +1,6 @@
 /*
- * shim.c wraps every libkcgi call the Go package makes.
+ * shim.c wraps the libkcgi calls that may wait, write or fork; the Go
+ * package calls the others (khttp_fcgi_test, the auth checks) directly.
  *
  * Variadic functions (khttp_head) cannot be called from cgo, so they
  * get a fixed "%s" format here.  More importantly, every call that may
@@ -62,6 +63,22 @@ kg_free_envs(struct khead *envs)
 }
 
 /*
+ * After a parse: on failure libkcgi has freed the request but for the
+ * envs array.  khttp_fcgi_parse 1.0.1 also frees the request when it
+ * cannot allocate the output buffer, yet returns KCGI_OK.
+ */
+static enum kcgi_err
+kg_parsed(struct kreq *req, enum kcgi_err er)
+{
+
+	if (er == KCGI_OK && req->kdata == NULL)
+		er = KCGI_ENOMEM;
+	if (er != KCGI_OK)
+		kg_free_envs(req->envs);
+	return er;
+}
+
+/*
  * libkcgi installs its SIGTERM handler with signal(3), which lacks
  * SA_ONSTACK: the Go runtime requires it of every handler, because the
  * signal may land on a thread running on a small goroutine stack.
@@ -100,14 +117,6 @@ kg_stdin(void)
 	close(fd[1]);
 }
 
-static struct kopts *
-kg_opts(struct kopts *opts, ssize_t sndbuf)
-{
-
-	opts->sndbufsz = sndbuf;
-	return opts;
-}
-
 enum kcgi_err
 kg_fcgi_init(struct kfcgi **fcgi,
 	const struct kvalid *keys, size_t keysz,
@@ -116,13 +125,12 @@ kg_fcgi_init(struct kfcgi **fcgi,
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
-	struct kopts	 opts;
+	struct kopts	 opts = { .sndbufsz = sndbuf };
 
 	kg_block(&old);
 	er = khttp_fcgi_initx(fcgi, kmimetypes, KMIME__MAX,
 	    keys, keysz, ksuffixmap, KMIME_TEXT_HTML,
-	    pages, pagesz, defpage, NULL, NULL, debug,
-	    kg_opts(&opts, sndbuf));
+	    pages, pagesz, defpage, NULL, NULL, debug, &opts);
 	/* The handler is installed before anything can fail. */
 	kg_onstack(SIGTERM);
 	if (er == KCGI_OK)
@@ -140,11 +148,7 @@ kg_fcgi_parse(struct kfcgi *fcgi, struct kreq *req)
 	kg_block(&old);
 	er = khttp_fcgi_parse(fcgi, req);
 	kg_restore(&old);
-	if (er == KCGI_OK && req->kdata == NULL)
-		er = KCGI_ENOMEM; /* 1.0.1 frees the request, yet says OK */
-	if (er != KCGI_OK)
-		kg_free_envs(req->envs);
-	return er;
+	return kg_parsed(req, er);
 }
 
 enum kcgi_err
@@ -159,13 +163,6 @@ kg_fcgi_free(struct kfcgi *fcgi)
 	return er;
 }
 
-int
-kg_fcgi_test(void)
-{
-
-	return khttp_fcgi_test();
-}
-
 enum kcgi_err
 kg_parse(struct kreq *req,
 	const struct kvalid *keys, size_t keysz,
@@ -174,16 +171,14 @@ kg_parse(struct kreq *req,
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
-	struct kopts	 opts;
+	struct kopts	 opts = { .sndbufsz = sndbuf };
 
 	kg_block(&old);
 	er = khttp_parsex(req, ksuffixmap, kmimetypes, KMIME__MAX,
 	    keys, keysz, pages, pagesz, KMIME_TEXT_HTML, defpage,
-	    NULL, NULL, debug, kg_opts(&opts, sndbuf));
+	    NULL, NULL, debug, &opts);
 	kg_restore(&old);
-	if (er != KCGI_OK)
-		kg_free_envs(req->envs);
-	return er;
+	return kg_parsed(req, er);
 }
 
 enum kcgi_err
@@ -232,20 +227,6 @@ kg_free(struct kreq *req)
 	khttp_free(req);
 	kg_restore(&old);
 	kg_free_envs(envs);
-}
-
-int
-kg_basic(const struct kreq *req, const char *user, const char *pass)
-{
-
-	return khttpbasic_validate(req, user, pass);
-}
-
-int
-kg_digest(const struct kreq *req, const char *pass)
-{
-
-	return khttpdigest_validate(req, pass);
 }
 
 /*

@@ -26,7 +26,6 @@ enum kcgi_err	 kg_fcgi_init(struct kfcgi **,
 			unsigned int, ssize_t);
 enum kcgi_err	 kg_fcgi_parse(struct kfcgi *, struct kreq *);
 enum kcgi_err	 kg_fcgi_free(struct kfcgi *);
-int		 kg_fcgi_test(void);
 enum kcgi_err	 kg_parse(struct kreq *,
 			const struct kvalid *, size_t,
 			const char *const *, size_t, size_t,
@@ -35,8 +34,6 @@ enum kcgi_err	 kg_head(struct kreq *, const char *, const char *);
 enum kcgi_err	 kg_body(struct kreq *, int);
 enum kcgi_err	 kg_write(struct kreq *, const char *, size_t);
 void		 kg_free(struct kreq *);
-int		 kg_basic(const struct kreq *, const char *, const char *);
-int		 kg_digest(const struct kreq *, const char *);
 int		 (*kg_validator(int))(struct kpair *);
 unsigned long	 kg_sigflags(int);
 int		 kg_sigblocked(int);
