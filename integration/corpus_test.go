@@ -47,13 +47,10 @@ func random(n int, seed int64) []byte {
 // multipart builds a multipart/form-data body with a field and a file.
 func multipart(file []byte) (string, []byte) {
 	const boundary = "----kcgi-test-boundary"
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "--%s\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nvalue\r\n", boundary)
-	fmt.Fprintf(&b, "--%s\r\nContent-Disposition: form-data; name=\"up\"; filename=\"a.bin\"\r\n"+
-		"Content-Type: application/octet-stream\r\n\r\n%s\r\n", boundary, file)
-	fmt.Fprintf(&b, "--%s\r\nContent-Disposition: form-data; name=\"empty\"; filename=\"\"\r\n\r\n\r\n", boundary)
-	fmt.Fprintf(&b, "--%s--\r\n", boundary)
-	return "Content-Type: multipart/form-data; boundary=" + boundary, b.Bytes()
+	return "Content-Type: multipart/form-data; boundary=" + boundary, echoMultipart(boundary,
+		[2]string{`Content-Disposition: form-data; name="field"`, "value"},
+		[2]string{"Content-Disposition: form-data; name=\"up\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream", string(file)},
+		[2]string{`Content-Disposition: form-data; name="empty"; filename=""`, ""})
 }
 
 // corpus returns the HTTP requests sent to both programs.

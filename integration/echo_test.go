@@ -15,9 +15,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand"
-	"net/http/httputil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,9 +76,7 @@ func echoMultipart(boundary string, parts ...[2]string) []byte {
 // echoBinary returns n reproducible random bytes between NULs, CR and
 // LF.
 func echoBinary(n int, seed int64) string {
-	b := make([]byte, n)
-	rand.New(rand.NewSource(seed)).Read(b)
-	return "\x00\r\n" + string(b) + "\x00\x00"
+	return "\x00\r\n" + string(random(n, seed)) + "\x00\x00"
 }
 
 // echoMD5 is the MD5 of s in hex.
@@ -327,16 +322,11 @@ func echoLink(t *testing.T, link, target string) {
 // arrived, not on its bytes.
 func echoDechunk(t *testing.T, resp *harness.Response) []byte {
 	t.Helper()
-	if resp.Get("Transfer-Encoding") != "chunked" {
-		return resp.Normalized()
-	}
-	body, err := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(resp.Body)))
+	d, err := resp.Dechunked()
 	if err != nil {
-		t.Fatalf("chunked body: %v", err)
+		t.Fatal(err)
 	}
-	r := *resp
-	r.Body = body
-	return r.Normalized()
+	return d.Normalized()
 }
 
 var echoRemotePort = regexp.MustCompile(`"REMOTE_PORT" "[0-9]+"`)

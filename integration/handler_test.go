@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,20 +39,18 @@ func fileName(s string) *string { return &s }
 // header.
 func formData(parts ...part) (string, []byte) {
 	const boundary = "notes-boundary-7MA4YWxk"
-	var b bytes.Buffer
+	var raw [][2]string
 	for _, p := range parts {
-		fmt.Fprintf(&b, "--%s\r\nContent-Disposition: form-data; name=%q", boundary, p.name)
+		h := fmt.Sprintf("Content-Disposition: form-data; name=%q", p.name)
 		if p.file != nil {
-			fmt.Fprintf(&b, "; filename=%q", *p.file)
+			h += fmt.Sprintf("; filename=%q", *p.file)
 		}
-		b.WriteString("\r\n")
 		if p.ctype != "" {
-			fmt.Fprintf(&b, "Content-Type: %s\r\n", p.ctype)
+			h += "\r\nContent-Type: " + p.ctype
 		}
-		fmt.Fprintf(&b, "\r\n%s\r\n", p.data)
+		raw = append(raw, [2]string{h, string(p.data)})
 	}
-	fmt.Fprintf(&b, "--%s--\r\n", boundary)
-	return "Content-Type: multipart/form-data; boundary=" + boundary, b.Bytes()
+	return "Content-Type: multipart/form-data; boundary=" + boundary, echoMultipart(boundary, raw...)
 }
 
 // notesCorpus returns the requests sent to both servers.
@@ -254,31 +251,14 @@ func newAnswer(r *harness.Response) answer {
 		}
 		a.header = append(a.header, h)
 	}
-	if r.Get("Transfer-Encoding") == "chunked" {
-		a.body = dechunk(r.Body)
+	if d, err := r.Dechunked(); err == nil {
+		a.body = d.Body
 	}
 	return a
 }
 
 func (a answer) String() string {
 	return a.status + "\n" + strings.Join(a.header, "\n") + "\n\n" + string(a.body)
-}
-
-// dechunk decodes a chunked body; a malformed one is returned as is.
-func dechunk(b []byte) []byte {
-	var out []byte
-	for rest := b; ; {
-		line, after, ok := bytes.Cut(rest, []byte("\r\n"))
-		n, err := strconv.ParseUint(string(line), 16, 31)
-		if !ok || err != nil || len(after) < int(n)+2 {
-			return b
-		}
-		if n == 0 {
-			return out
-		}
-		out = append(out, after[:n]...)
-		rest = after[n+2:]
-	}
 }
 
 // compare compares the answers of kcgi (k) and net/http/fcgi (s) to c.
@@ -445,7 +425,8 @@ func TestHandlerUnreadBody(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: kcgi: %v", line, err)
 		}
-		if r.Status != c.status || !bytes.Contains(dechunk(r.Body), []byte(c.want)) {
+		d, err := r.Dechunked()
+		if err != nil || r.Status != c.status || !bytes.Contains(d.Body, []byte(c.want)) {
 			t.Errorf("%s: kcgi: %s, body %q; want %s with %q", line, r.Status, harness.Clip(r.Body, 200), c.status, c.want)
 		}
 		if r, err := harness.Do(std.plain.Addr, c.raw, 3*time.Second); err != nil {

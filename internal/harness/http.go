@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http/httputil"
 	"strings"
 	"time"
 )
@@ -105,6 +106,21 @@ func (r *Response) Get(name string) string {
 		}
 	}
 	return ""
+}
+
+// Dechunked returns r with its body decoded if it is chunked (nginx
+// cuts chunks where its reads happen to end), else r itself.
+func (r *Response) Dechunked() (*Response, error) {
+	if r.Get("Transfer-Encoding") != "chunked" {
+		return r, nil
+	}
+	body, err := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(r.Body)))
+	if err != nil {
+		return nil, fmt.Errorf("chunked body: %v", err)
+	}
+	d := *r
+	d.Body = body
+	return &d, nil
 }
 
 // Normalized returns the response with the values of the Date and
