@@ -80,6 +80,19 @@ import (
 	"syscall"
 )
 
+// Version is the version of the libkcgi the package was built against,
+// such as "1.0.1" (KCGI_VERSION in kcgi.h). The package supports 0.13.4
+// and later.
+const Version = C.KCGI_VERSION
+
+// HaveEnv reports whether libkcgi passes on the request's CGI or FastCGI
+// environment ([Request.Env]): it does from 1.0.0 on. Before, a Request
+// carries only what libkcgi parsed from it: the method, PATH_INFO and
+// its parts, SCRIPT_NAME, the host, port, remote address and scheme,
+// the authorization, the HTTP headers, the fields and the cookies. It
+// has no query string, REQUEST_URI, CONTENT_TYPE or SERVER_PROTOCOL.
+const HaveEnv = C.KG_HAVE_ENVS != 0
+
 // ignoreSIGPIPE makes libkcgi's save and restore of the SIGPIPE handler
 // harmless: signal(3) would reinstall Go's handler without SA_ONSTACK and
 // SA_SIGINFO, and the next broken pipe in Go code would crash the

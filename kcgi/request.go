@@ -38,6 +38,8 @@ type Request struct {
 	Headers []KeyValue
 	Header  http.Header
 	// Env is the CGI or FastCGI environment, in the order received.
+	// It is nil with libkcgi before 1.0.0, which does not pass it on:
+	// see [HaveEnv].
 	Env []KeyValue
 
 	// Fields holds the query string and form values, and Cookies the
@@ -89,7 +91,7 @@ func newRequest(req *C.struct_kreq, cfg *cconfig) *Request {
 		RemoteAddr: gostr(req.remote),
 		ScriptName: gostr(req.pname),
 		Headers:    heads(req.reqs, req.reqsz),
-		Env:        heads(req.envs, req.envsz),
+		Env:        envs(req),
 		AuthType:   AuthType(req.auth),
 		req:        req,
 	}
@@ -124,6 +126,12 @@ func heads(h *C.struct_khead, n C.size_t) []KeyValue {
 		out[i] = KeyValue{gostr(kv.key), gostr(kv.val)}
 	}
 	return out
+}
+
+func envs(req *C.struct_kreq) []KeyValue {
+	var n C.size_t
+	e := C.kg_envs(req, &n)
+	return heads(e, n)
 }
 
 func pairs(p *C.struct_kpair, n C.size_t, cfg *cconfig) []Pair {
@@ -182,7 +190,8 @@ func (r *Request) Cookie(key int) []*Pair { return r.bucket(2, key, r.Cookies) }
 // validation (cookienmap), the last one parsed first.
 func (r *Request) InvalidCookie(key int) []*Pair { return r.bucket(3, key, r.Cookies) }
 
-// Getenv returns the value of the environment variable key, or "".
+// Getenv returns the value of the environment variable key, or "": always
+// "" with libkcgi before 1.0.0 (see [HaveEnv]).
 func (r *Request) Getenv(key string) string {
 	for _, kv := range r.Env {
 		if kv.Key == key {
@@ -213,8 +222,29 @@ func (r *Request) RawBody() (*Pair, bool) {
 // multipart reports whether libkcgi parsed the body as multipart, by
 // its test of CONTENT_TYPE.
 func (r *Request) multipart() bool {
-	ct := r.Getenv("CONTENT_TYPE")
+	ct := r.contentType()
 	return len(ct) >= 19 && strings.EqualFold(ct[:19], "multipart/form-data")
+}
+
+// contentType is CONTENT_TYPE. Without the environment (libkcgi before
+// 1.0.0) it is the Content-Type header, which nginx passes as
+// HTTP_CONTENT_TYPE too; the CGI of some servers does not.
+func (r *Request) contentType() string {
+	if HaveEnv {
+		return r.Getenv("CONTENT_TYPE")
+	}
+	return r.HeaderValue("Content-Type")
+}
+
+// HeaderValue returns the value of the first request header named key,
+// compared without regard to case, or "".
+func (r *Request) HeaderValue(key string) string {
+	for _, kv := range r.Headers {
+		if strings.EqualFold(kv.Key, key) {
+			return kv.Value
+		}
+	}
+	return ""
 }
 
 func (r *Request) check(call string, want int) error {

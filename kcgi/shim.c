@@ -26,7 +26,7 @@
  * here for those versions only, so that a fixed release is never
  * freed twice.
  */
-#define	KG_ENVS_LEAK	(KCGI_VSTAMP <= 20102)
+#define	KG_ENVS_LEAK	(KG_HAVE_ENVS && KCGI_VSTAMP <= 20102)
 
 static void
 kg_block(sigset_t *old)
@@ -51,12 +51,27 @@ kg_restore(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* The request's environment: none before libkcgi 1.0.0. */
+const struct khead *
+kg_envs(const struct kreq *req, size_t *sz)
+{
+
+#if KG_HAVE_ENVS
+	*sz = req->envsz;
+	return req->envs;
+#else
+	(void)req;
+	*sz = 0;
+	return NULL;
+#endif
+}
+
 static void
-kg_free_envs(struct khead *envs)
+kg_free_envs(const struct khead *envs)
 {
 
 #if KG_ENVS_LEAK
-	free(envs);
+	free((void *)envs);
 #else
 	(void)envs;
 #endif
@@ -70,11 +85,12 @@ kg_free_envs(struct khead *envs)
 static enum kcgi_err
 kg_parsed(struct kreq *req, enum kcgi_err er)
 {
+	size_t	 sz;
 
 	if (er == KCGI_OK && req->kdata == NULL)
 		er = KCGI_ENOMEM;
 	if (er != KCGI_OK)
-		kg_free_envs(req->envs);
+		kg_free_envs(kg_envs(req, &sz));
 	return er;
 }
 
@@ -220,8 +236,9 @@ kg_write(struct kreq *req, const char *buf, size_t sz)
 void
 kg_free(struct kreq *req)
 {
-	struct khead	*envs = req->envs;
-	sigset_t	 old;
+	size_t			 sz;
+	const struct khead	*envs = kg_envs(req, &sz);
+	sigset_t		 old;
 
 	kg_block(&old);
 	khttp_free(req);

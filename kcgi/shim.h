@@ -13,11 +13,23 @@
 #include <kcgi.h>
 
 /*
- * libkcgi before 1.0.0 does not pass the request's environment (struct
- * kreq envs), which the net/http adapter is built from.
+ * 0.13.4 is what OpenBSD's ports ship.  Older releases lack names the
+ * Go tables use (the CORS headers came in 0.13.x).
  */
-#if !defined(KCGI_VSTAMP) || KCGI_VSTAMP < 20101
-#error "the Go binding needs libkcgi 1.0.0 or later"
+#if !defined(KCGI_VSTAMP) || KCGI_VSTAMP < 11405
+#error "the Go binding needs libkcgi 0.13.4 or later: pkg_add kcgi, or install kcgi from source (see README.md)"
+#endif
+
+/*
+ * libkcgi 1.0.0 added the request's environment (struct kreq envs) and
+ * inserted KRESP_PRIORITY (and, in enum krequ, KREQU_PRIORITY and the
+ * Sec-Fetch-* headers), shifting the values after it.  Every Go
+ * constant is taken from the installed header; a name it lacks is -1,
+ * which no table holds.
+ */
+#define	KG_HAVE_ENVS	(KCGI_VSTAMP >= 20101)
+#if !KG_HAVE_ENVS
+#define	KRESP_PRIORITY	(-1)
 #endif
 
 enum kcgi_err	 kg_fcgi_init(struct kfcgi **,
@@ -34,6 +46,7 @@ enum kcgi_err	 kg_head(struct kreq *, const char *, const char *);
 enum kcgi_err	 kg_body(struct kreq *, int);
 enum kcgi_err	 kg_write(struct kreq *, const char *, size_t);
 void		 kg_free(struct kreq *);
+const struct khead *kg_envs(const struct kreq *, size_t *);
 int		 (*kg_validator(int))(struct kpair *);
 unsigned long	 kg_sigflags(int);
 int		 kg_sigblocked(int);

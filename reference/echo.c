@@ -27,7 +27,7 @@
  *	rawauth digest alg=N qop=N user=Q uri=Q realm=Q nonce=Q
  *	    cnonce=Q response=Q count=N opaque=Q	(digest, one line)
  *	headers N, then N lines: header I KEY VAL	(req->reqs)
- *	envs N, then N lines: env I KEY VAL		(req->envs)
+ *	envs N, then N lines: env I KEY VAL		(req->envs; 0 before 1.0.0)
  *	fields N, then N lines: field I PAIR
  *	cookies N, then N lines: cookie I PAIR
  *	fieldmap K I...		for each key K: indices into fields,
@@ -288,7 +288,11 @@ dump(FILE *f, const struct kreq *r)
 	fprintf(f, "\nauth %d\n", (int)r->auth);
 	auth(f, &r->rawauth);
 	heads(f, "header", r->reqs, r->reqsz);
+#if KCGI_VSTAMP >= 20101
 	heads(f, "env", r->envs, r->envsz);
+#else
+	heads(f, "env", NULL, 0);
+#endif
 	fprintf(f, "fields %zu\n", r->fieldsz);
 	for (i = 0; i < r->fieldsz; i++)
 		pair(f, "field", i, &r->fields[i]);
