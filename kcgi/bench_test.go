@@ -13,25 +13,13 @@ package kcgi
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kcgi-go/kcgi-go/internal/harness"
 )
-
-// The worker takes over the test binary before TestMain runs.
-func init() {
-	if os.Getenv("KCGI_BENCH_WORKER") != "" {
-		benchWorker()
-		os.Exit(0)
-	}
-}
 
 // Each page of the bench worker times one call; query n is the number
 // of calls in the request for the pages that loop.
@@ -123,67 +111,20 @@ var benchParams = []harness.Param{
 	{Name: "HTTP_ACCEPT", Value: "*/*"},
 }
 
-// A benchWorkerProc is the test binary as a FastCGI worker on a listening
-// socket passed as its standard input, as in kfcgi's fixed pool.
-type benchWorkerProc struct {
-	cmd    *exec.Cmd
-	sock   string
-	stderr bytes.Buffer
-}
-
-func startBenchWorker(b *testing.B) *benchWorkerProc {
-	b.Helper()
-	w := &benchWorkerProc{sock: filepath.Join(b.TempDir(), "w.sock")}
-	ln, err := net.Listen("unix", w.sock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	lf, err := ln.(*net.UnixListener).File()
-	ln.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer lf.Close()
-	w.cmd = exec.Command(os.Args[0])
-	w.cmd.Env = append(os.Environ(), "KCGI_BENCH_WORKER=1")
-	w.cmd.Stdin = lf
-	w.cmd.Stderr = &w.stderr
-	if err := w.cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		w.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { w.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			w.cmd.Process.Kill()
-			<-done
-		}
-	})
-	return w
-}
-
 // get requests page with query n and returns the nanoseconds the
 // worker reported.
-func (w *benchWorkerProc) get(b *testing.B, page string, n int) time.Duration {
+func benchGet(b *testing.B, w *harness.Worker, page string, n int) time.Duration {
 	params := append([]harness.Param(nil), benchParams...)
 	params[0].Value = strconv.Itoa(n)
 	params[len(params)-4].Value = "/" + page
-	raw, err := harness.FCGIDo("unix", w.sock, harness.FCGIRequest{Params: params}.Bytes(), 30*time.Second)
-	if err != nil {
-		b.Fatalf("%s: %v\n%s", page, err, w.stderr.String())
-	}
-	recs, err := harness.ParseRecords(raw)
+	stdout, _, err := w.DoRequest(harness.FCGIRequest{Params: params})
 	if err != nil {
 		b.Fatalf("%s: %v", page, err)
 	}
-	out := harness.Stdout(recs)
+	out := []byte(stdout)
 	i := bytes.LastIndex(out, []byte("\nns="))
 	if i < 0 {
-		b.Fatalf("%s: no time in %q\n%s", page, harness.Clip(out, 200), w.stderr.String())
+		b.Fatalf("%s: no time in %q\n%s", page, harness.Clip(out, 200), w.Stderr())
 	}
 	ns, err := strconv.ParseInt(string(bytes.TrimSpace(out[i+4:])), 10, 64)
 	if err != nil {
@@ -195,12 +136,12 @@ func (w *benchWorkerProc) get(b *testing.B, page string, n int) time.Duration {
 // benchLoop runs b.N calls of page's operation, at most per calls in
 // one request, and reports the time measured in the worker as ns/op.
 func benchLoop(b *testing.B, page string, per int) {
-	w := startBenchWorker(b)
-	w.get(b, page, 1) // warm up
+	w := harness.StartWorker(b, "KCGI_BENCH_WORKER=1")
+	benchGet(b, w, page, 1) // warm up
 	b.ResetTimer()
 	var d time.Duration
 	for n := b.N; n > 0; n -= per {
-		d += w.get(b, page, min(n, per))
+		d += benchGet(b, w, page, min(n, per))
 	}
 	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "ns/op")
 }
@@ -227,12 +168,12 @@ func BenchmarkBody(b *testing.B) { benchLoop(b, "body", 1) }
 // BenchmarkFree is Request.Free: it flushes the body, ends the request
 // and tells libkcgi's control process.
 func BenchmarkFree(b *testing.B) {
-	w := startBenchWorker(b)
-	w.get(b, "free", 0)
+	w := harness.StartWorker(b, "KCGI_BENCH_WORKER=1")
+	benchGet(b, w, "free", 0)
 	b.ResetTimer()
 	var d time.Duration
 	for i := 0; i < b.N; i++ {
-		d += w.get(b, "free", 0) // the previous request's Free
+		d += benchGet(b, w, "free", 0) // the previous request's Free
 	}
 	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "ns/op")
 }
@@ -242,15 +183,15 @@ func BenchmarkFree(b *testing.B) {
 // Free. This ns/op is wall time; worker-cpu-ns/op is the CPU time of
 // the worker and its libkcgi children.
 func BenchmarkRequest(b *testing.B) {
-	w := startBenchWorker(b)
-	w.get(b, "hello", 0)
-	cpu0 := treeCPU(w.cmd.Process.Pid)
+	w := harness.StartWorker(b, "KCGI_BENCH_WORKER=1")
+	benchGet(b, w, "hello", 0)
+	cpu0 := treeCPU(w.Pid())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		w.get(b, "hello", 0)
+		benchGet(b, w, "hello", 0)
 	}
 	b.StopTimer()
-	cpu := treeCPU(w.cmd.Process.Pid) - cpu0
+	cpu := treeCPU(w.Pid()) - cpu0
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "worker-cpu-ns/op")
 }
 

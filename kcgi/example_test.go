@@ -3,9 +3,7 @@ package kcgi_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
 
 	"github.com/kcgi-go/kcgi-go/kcgi"
 )
@@ -97,19 +95,4 @@ func ExampleRequest_CheckBasic() {
 	r.SetStatus(kcgi.Status200)
 	r.Body()
 	r.Puts("welcome\n")
-}
-
-// Any net/http.Handler, as a FastCGI worker under kfcgi(8) or as a CGI
-// program, with libkcgi parsing every request.
-func ExampleServe() {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "Hello, "+r.FormValue("name")+"\n")
-		if kr, ok := kcgi.FromContext(r.Context()); ok {
-			fmt.Fprintf(w, "libkcgi parsed %d fields\n", len(kr.Fields))
-		}
-	})
-	if err := kcgi.Serve(nil, mux); err != nil {
-		log.Fatal(err)
-	}
 }

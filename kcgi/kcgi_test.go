@@ -10,13 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -28,17 +25,14 @@ import (
 
 func TestMain(m *testing.M) {
 	switch {
-	case os.Getenv("KCGI_TEST_HANDLER") != "":
-		if err := Serve(nil, testHandler()); err != nil {
-			fmt.Fprintln(os.Stderr, "serve:", err)
-			os.Exit(2)
-		}
-		os.Exit(0)
 	case os.Getenv("KCGI_TEST_WORKER") != "":
 		worker()
 		os.Exit(0)
 	case os.Getenv("KCGI_TEST_CGI") != "":
 		cgiProgram()
+		os.Exit(0)
+	case os.Getenv("KCGI_BENCH_WORKER") != "":
+		benchWorker()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -197,7 +191,7 @@ func dumpRequest(r, q *Request) {
 			fmt.Fprintf(r, "invalid %s=%q\n", testConfig.Keys[k].Name, p.Value)
 		}
 	}
-	fmt.Fprintf(r, "header user-agent=%q\n", q.Header.Get("User-Agent"))
+	fmt.Fprintf(r, "header user-agent=%q\n", q.HeaderValue("user-agent"))
 }
 
 // cgiProgram serves one request as a CGI program.
@@ -215,87 +209,43 @@ func cgiProgram() {
 	r.Free()
 }
 
-// A testWorker is the test binary running as a FastCGI worker on a
-// listening socket passed as its standard input, as kfcgi's fixed pool
-// does.
-type testWorker struct {
-	cmd    *exec.Cmd
-	sock   string
-	stderr bytes.Buffer
-	done   chan error
-}
+// A testWorker is the test binary running as a FastCGI worker
+// (KCGI_TEST_WORKER) on a listening socket as its standard input, as
+// kfcgi's fixed pool does.
+type testWorker struct{ *harness.Worker }
 
-func startWorker(t *testing.T, env ...string) *testWorker {
+func startWorker(t *testing.T, env ...string) testWorker {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "w.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	lf, err := ln.(*net.UnixListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lf.Close()
-	defer ln.Close()
-	w := &testWorker{sock: sock, done: make(chan error, 1)}
-	w.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	w.cmd.Env = append(os.Environ(), append(env, "KCGI_TEST_WORKER=1")...)
-	w.cmd.Stdin = lf
-	w.cmd.Stderr = &w.stderr
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { w.done <- w.cmd.Wait() }()
-	t.Cleanup(func() { w.stop(t) })
-	return w
+	return testWorker{harness.StartWorker(t, append(env, "KCGI_TEST_WORKER=1")...)}
 }
 
 // do sends one FastCGI request for path and returns the STDOUT stream
 // and the raw record stream.
-func (w *testWorker) do(t *testing.T, path, query string, params ...harness.Param) (string, []byte) {
+func (w testWorker) do(t *testing.T, path, query string, params ...harness.Param) (string, []byte) {
 	t.Helper()
-	req := harness.FCGIRequest{Params: append([]harness.Param{
-		{Name: "REQUEST_METHOD", Value: "GET"},
-		{Name: "SCRIPT_NAME", Value: "/app"},
-		{Name: "PATH_INFO", Value: path},
-		{Name: "QUERY_STRING", Value: query},
-	}, params...)}
-	raw, err := harness.FCGIDo("unix", w.sock, req.Bytes(), 10*time.Second)
-	if err != nil {
-		t.Fatalf("%s: %v\nworker stderr:\n%s", path, err, w.stderr.String())
-	}
-	recs, err := harness.ParseRecords(raw)
+	out, raw, err := w.Do(path, query, params...)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	return string(harness.Stdout(recs)), raw
+	return out, raw
 }
 
 // alive fails the test if the worker exited.
-func (w *testWorker) alive(t *testing.T) {
+func (w testWorker) alive(t *testing.T) {
 	t.Helper()
-	select {
-	case err := <-w.done:
-		w.done <- err
-		t.Fatalf("worker exited: %v\n%s", err, w.stderr.String())
-	default:
+	if err, ok := w.Exited(); ok {
+		t.Fatalf("worker exited: %v\n%s", err, w.Stderr())
 	}
 }
 
 // stop sends SIGTERM and returns how long the worker took to exit.
-func (w *testWorker) stop(t *testing.T) time.Duration {
-	start := time.Now()
-	w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.done:
-		w.done <- nil
-	case <-time.After(5 * time.Second):
-		w.cmd.Process.Kill()
-		t.Errorf("worker ignored SIGTERM for 5s\n%s", w.stderr.String())
+func (w testWorker) stop(t *testing.T) time.Duration {
+	t.Helper()
+	d, err := w.Stop()
+	if err != nil {
+		t.Error(err)
 	}
-	return time.Since(start)
+	return d
 }
 
 func noCrash(t *testing.T, log string) {
@@ -333,7 +283,7 @@ func TestBrokenPipeAfterResponse(t *testing.T) {
 		}
 	}
 	w.alive(t)
-	noCrash(t, w.stderr.String())
+	noCrash(t, w.Stderr())
 }
 
 // H2, H3: libkcgi's SIGTERM handler gets SA_ONSTACK; the worker's thread
@@ -356,7 +306,7 @@ func TestSIGTERM(t *testing.T) {
 	if d > 1500*time.Millisecond {
 		t.Errorf("exit took %v", d)
 	}
-	log := w.stderr.String()
+	log := w.Stderr()
 	noCrash(t, log)
 	if !strings.Contains(log, "exit=true") {
 		t.Errorf("Parse did not return ErrExit:\n%s", log)
@@ -379,7 +329,7 @@ func TestSignalStorm(t *testing.T) {
 				return
 			default:
 			}
-			w.cmd.Process.Signal(syscall.SIGURG)
+			syscall.Kill(w.Pid(), syscall.SIGURG)
 			n++
 			time.Sleep(50 * time.Microsecond)
 		}
@@ -396,7 +346,7 @@ func TestSignalStorm(t *testing.T) {
 	close(stop)
 	t.Logf("%d requests, %d SIGURG sent", requests, <-sent)
 	w.alive(t)
-	noCrash(t, w.stderr.String())
+	noCrash(t, w.Stderr())
 }
 
 // H7: in the fixed pool Init closes the listening socket on fd 0; the
@@ -436,7 +386,7 @@ func TestMisuse(t *testing.T) {
 	if out, _ := w.do(t, "", ""); !strings.HasSuffix(out, "Hello, world!\n") {
 		t.Fatalf("after misuse: %q", out)
 	}
-	log := w.stderr.String()
+	log := w.Stderr()
 	for _, want := range []string{
 		"free: <nil>", "free-twice: Free: kcgi: already freed",
 		"puts-after-free: Write: kcgi: already freed",
@@ -478,7 +428,7 @@ func TestChildren(t *testing.T) {
 	}
 	w := startWorker(t)
 	w.do(t, "", "")
-	kids := harness.Children(w.cmd.Process.Pid)
+	kids := harness.Children(w.Pid())
 	if len(kids) != 2 {
 		t.Fatalf("worker has %d children, want libkcgi's 2", len(kids))
 	}

@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"unsafe"
 )
@@ -34,9 +33,8 @@ type Request struct {
 
 	// Headers holds the request's HTTP headers in libkcgi's order, with
 	// the names libkcgi made of the HTTP_ variables (HTTP_USER_AGENT
-	// becomes User-Agent). Header holds them too, keyed canonically.
+	// becomes User-Agent). See HeaderValue for lookup by name.
 	Headers []KeyValue
-	Header  http.Header
 	// Env is the CGI or FastCGI environment, in the order received.
 	// It is nil with libkcgi before 1.0.0, which does not pass it on:
 	// see [HaveEnv].
@@ -94,10 +92,6 @@ func newRequest(req *C.struct_kreq, cfg *cconfig) *Request {
 		Env:        envs(req),
 		AuthType:   AuthType(req.auth),
 		req:        req,
-	}
-	r.Header = make(http.Header, len(r.Headers))
-	for _, h := range r.Headers {
-		r.Header.Add(h.Key, h.Value)
 	}
 	r.Authorization = newAuth(&req.rawauth)
 	r.Fields = pairs(req.fields, req.fieldsz, cfg)
@@ -222,18 +216,20 @@ func (r *Request) RawBody() (*Pair, bool) {
 // multipart reports whether libkcgi parsed the body as multipart, by
 // its test of CONTENT_TYPE.
 func (r *Request) multipart() bool {
-	ct := r.contentType()
+	ct := r.ContentType()
 	return len(ct) >= 19 && strings.EqualFold(ct[:19], "multipart/form-data")
 }
 
-// contentType is CONTENT_TYPE. Without the environment (libkcgi before
-// 1.0.0) it is the Content-Type header, which nginx passes as
-// HTTP_CONTENT_TYPE too; the CGI of some servers does not.
-func (r *Request) contentType() string {
-	if HaveEnv {
-		return r.Getenv("CONTENT_TYPE")
+// ContentType returns the request's CONTENT_TYPE, by which libkcgi
+// chose how to parse the body. Without the environment (libkcgi before
+// 1.0.0, see [HaveEnv]) it returns the Content-Type header instead,
+// which nginx passes on as HTTP_CONTENT_TYPE but the CGI of some web
+// servers does not.
+func (r *Request) ContentType() string {
+	if r.Env == nil && !HaveEnv {
+		return r.HeaderValue("Content-Type")
 	}
-	return r.HeaderValue("Content-Type")
+	return r.Getenv("CONTENT_TYPE")
 }
 
 // HeaderValue returns the value of the first request header named key,

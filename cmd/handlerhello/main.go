@@ -1,5 +1,5 @@
 // Command handlerhello answers every request with "Hello, world!", as
-// tutorial2 does, but as a net/http.Handler served through kcgi.Serve:
+// tutorial2 does, but as a net/http.Handler served through kcgihttp.Serve:
 // it measures what the adapter costs over the raw loop (make bench).
 package main
 
@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/kcgi-go/kcgi-go/kcgi"
+	"github.com/kcgi-go/kcgi-go/kcgi/kcgihttp"
 )
 
 func main() {
-	err := kcgi.Serve(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	err := kcgihttp.Serve(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "Hello, world!\n")
 	}))

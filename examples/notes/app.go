@@ -15,7 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kcgi-go/kcgi-go/kcgi"
+	"github.com/kcgi-go/kcgi-go/kcgi/kcgihttp"
 )
 
 // maxUpload is the largest upload accepted.
@@ -140,7 +140,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 		}
 		out["files"] = files
 	}
-	if kr, ok := kcgi.FromContext(r.Context()); ok {
+	if kr, ok := kcgihttp.FromContext(r.Context()); ok {
 		// Only under kcgi: what libkcgi's sandboxed parser made of it.
 		w.Header().Set("X-Kcgi-Fields", strconv.Itoa(len(kr.Fields)))
 	}

@@ -1,6 +1,6 @@
 // Command notes is a small web application served through kcgi: a form
 // with server-side validation and an optional file upload, and a JSON
-// API. It is an ordinary net/http.Handler; kcgi.Serve runs it as a
+// API. It is an ordinary net/http.Handler; kcgihttp.Serve runs it as a
 // FastCGI worker under kfcgi(8), or as a CGI program, with every request
 // parsed in libkcgi's sandbox.
 //
@@ -18,7 +18,7 @@ import (
 	"net/http/fcgi"
 	"os"
 
-	"github.com/kcgi-go/kcgi-go/kcgi"
+	"github.com/kcgi-go/kcgi-go/kcgi/kcgihttp"
 )
 
 func main() {
@@ -32,9 +32,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "notes:", err)
 		os.Exit(1)
 	}
-	// kcgi.Serve forks libkcgi's sandboxed children: call it before
+	// kcgihttp.Serve forks libkcgi's sandboxed children: call it before
 	// anything opens descriptors or starts goroutines.
-	if err := kcgi.Serve(nil, newApp()); err != nil {
+	if err := kcgihttp.Serve(nil, newApp()); err != nil {
 		fmt.Fprintln(os.Stderr, "notes:", err)
 		os.Exit(1)
 	}

@@ -1,6 +1,10 @@
-package kcgi
+package kcgihttp
+
+// TestMain turns the test binary into a FastCGI worker or CGI program
+// serving testHandler when KCGI_TEST_HANDLER is set.
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +15,19 @@ import (
 	"testing"
 
 	"github.com/kcgi-go/kcgi-go/internal/harness"
+	"github.com/kcgi-go/kcgi-go/kcgi"
 )
+
+func TestMain(m *testing.M) {
+	if os.Getenv("KCGI_TEST_HANDLER") != "" {
+		if err := Serve(nil, testHandler()); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // testHandler is served by the test binary with KCGI_TEST_HANDLER set.
 func testHandler() http.Handler {
@@ -37,6 +53,9 @@ func testHandler() http.Handler {
 		w.Header()["Bad Name"] = []string{"x"}
 		w.Header()["X-Multi"] = []string{"1", "2"}
 		io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("/method", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "method="+r.Method)
 	})
 	mux.HandleFunc("/request", func(w http.ResponseWriter, r *http.Request) {
 		kr, ok := FromContext(r.Context())
@@ -124,22 +143,54 @@ func TestHandlerHeaderSanitising(t *testing.T) {
 
 // A panic in the handler answers 500 and the FastCGI worker goes on.
 func TestHandlerPanicKeepsWorker(t *testing.T) {
-	w := startWorker(t, "KCGI_TEST_HANDLER=1")
+	w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1")
 	for i := 0; i < 3; i++ {
-		out, _ := w.do(t, "/panic", "", harness.Param{Name: "REQUEST_URI", Value: "/panic"},
-			harness.Param{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"})
-		if !strings.HasPrefix(out, "Status: 500 Internal Server Error\r\n") {
+		if out := do(t, w, "GET", "/panic"); !strings.HasPrefix(out, "Status: 500 Internal Server Error\r\n") {
 			t.Fatalf("got %q", out)
 		}
 	}
-	out, _ := w.do(t, "/sniff", "", harness.Param{Name: "REQUEST_URI", Value: "/sniff"},
-		harness.Param{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"})
-	if !strings.HasSuffix(out, "%PDF-1.4 not really") {
+	if out := do(t, w, "GET", "/sniff"); !strings.HasSuffix(out, "%PDF-1.4 not really") {
 		t.Fatalf("after panics: %q", out)
 	}
-	w.alive(t)
-	if log := w.stderr.String(); strings.Count(log, "kcgi: panic serving /panic: boom") != 3 {
+	if err, ok := w.Exited(); ok {
+		t.Fatalf("worker exited: %v", err)
+	}
+	if log := w.Stderr(); strings.Count(log, "/panic: boom\n") != 3 || !strings.Contains(log, "kcgihttp: panic serving ") {
 		t.Errorf("panics not logged:\n%s", log)
+	}
+}
+
+// do sends one FastCGI request to w, with the variables nginx sets, and
+// returns the STDOUT stream.
+func do(t *testing.T, w *harness.Worker, method, path string) string {
+	t.Helper()
+	out, _, err := w.DoRequest(harness.FCGIRequest{Params: []harness.Param{
+		{Name: "REQUEST_METHOD", Value: method},
+		{Name: "SCRIPT_NAME", Value: path},
+		{Name: "REQUEST_URI", Value: path},
+		{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A method libkcgi does not know reaches the handler with libkcgi
+// 1.0.0 and later, and is refused with 501 before, never changed.
+func TestUnknownMethod(t *testing.T) {
+	w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1")
+	for _, m := range []string{"PATCH", "BREW"} {
+		out := do(t, w, m, "/method")
+		if kcgi.HaveEnv && !strings.HasSuffix(out, "\r\n\r\nmethod="+m) ||
+			!kcgi.HaveEnv && !strings.HasPrefix(out, "Status: 501 Not Implemented\r\n") {
+			t.Errorf("%s: got %q", m, out)
+		}
+	}
+	for _, m := range []string{"PUT", "PROPFIND", "DELETE"} {
+		if out := do(t, w, m, "/method"); !strings.HasSuffix(out, "\r\n\r\nmethod="+m) {
+			t.Errorf("%s: got %q", m, out)
+		}
 	}
 }
 
@@ -154,28 +205,65 @@ func TestHandlerNoLibkcgiGzip(t *testing.T) {
 	}
 }
 
-// HTTPRequest from hand-made values: validated fields lose the NULs a
+// NewRequest from hand-made values: validated fields lose the NULs a
 // validator wrote, the query is told from the body by libkcgi's rules,
 // and ContentLength is CONTENT_LENGTH.
-func TestHTTPRequestFields(t *testing.T) {
-	r := &Request{
-		Env: []KeyValue{{"REQUEST_METHOD", "POST"}, {"SERVER_PROTOCOL", "HTTP/1.1"},
-			{"REQUEST_URI", "/x?a=% 41&b=2"}, {"QUERY_STRING", "a=% 41&b=2"}, {"CONTENT_LENGTH", "19"},
-			{"CONTENT_TYPE", "application/x-www-form-urlencoded"}},
-		Fields: []Pair{
-			{Key: "int", Value: []byte(" 5\x00"), State: PairValid},
+func TestNewRequestFields(t *testing.T) {
+	r := &kcgi.Request{
+		Env: []kcgi.KeyValue{kv("REQUEST_METHOD", "POST"), kv("SERVER_PROTOCOL", "HTTP/1.1"),
+			kv("REQUEST_URI", "/x?a=% 41&b=2"), kv("QUERY_STRING", "a=% 41&b=2"), kv("CONTENT_LENGTH", "19"),
+			kv("CONTENT_TYPE", "application/x-www-form-urlencoded")},
+		Fields: []kcgi.Pair{
+			{Key: "int", Value: []byte(" 5\x00"), State: kcgi.PairValid},
 			{Key: "a", Value: []byte("A1")},
 			{Key: "b", Value: []byte("2")},
 		},
 	}
-	hr, err := r.HTTPRequest()
+	hr, err := NewRequest(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprint(hr.PostForm, hr.Form["int"], hr.ContentLength); got != `map[int:[ 5]] [ 5] 19` {
 		t.Errorf("got %s", got)
 	}
-	if (&Request{}).Body() == nil || (&Request{}).Free() == nil {
-		t.Error("a Request not from Parse is usable")
+}
+
+// Without libkcgi's environment (before 1.0.0) the request is rebuilt
+// from the parsed values; the query only when the body is not a form.
+func TestRebuildEnv(t *testing.T) {
+	r := &kcgi.Request{
+		Method: kcgi.MethodGet, ScriptName: "/app", FullPath: "/a b/c.txt", Host: "example.com:8080",
+		Port: 8080, RemoteAddr: "192.0.2.1", Scheme: kcgi.SchemeHTTPS,
+		Headers: []kcgi.KeyValue{kv("Host", "example.com:8080"), kv("User-Agent", "t"), kv("X-Custom-Thing", "1")},
+		Fields: []kcgi.Pair{
+			{Key: "q", Value: []byte("1")}, {Key: "x", Value: []byte("a&b")}, {Key: "q", Value: []byte("é")},
+		},
+	}
+	hr, err := newRequest(r, rebuildEnv(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%s %s %s %q %s %s %v %s %s %q", hr.Method, hr.URL.RequestURI(), hr.URL.Path, hr.URL.RawQuery,
+		hr.Host, hr.RemoteAddr, hr.TLS != nil, hr.Proto, hr.Header.Get("X-Custom-Thing"), hr.Form["q"])
+	want := `GET /app/a%20b/c.txt?q=1&q=%C3%A9&x=a%26b /app/a b/c.txt "q=1&q=%C3%A9&x=a%26b" example.com:8080 192.0.2.1:0 true HTTP/1.1 1 ["1" "é"]`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+
+	r.Method = kcgi.MethodPost
+	r.Headers = append(r.Headers, kv("Content-Type", "application/x-www-form-urlencoded"),
+		kv("Content-Length", "7"))
+	if hr, err = newRequest(r, rebuildEnv(r)); err != nil {
+		t.Fatal(err)
+	}
+	if hr.URL.RawQuery != "" || len(hr.PostForm["q"]) != 2 || hr.ContentLength != 7 {
+		t.Errorf("form body: query %q, PostForm %v, ContentLength %d", hr.URL.RawQuery, hr.PostForm, hr.ContentLength)
+	}
+
+	r.Method = kcgi.MethodMax
+	if _, err := newRequest(r, rebuildEnv(r)); !errors.Is(err, ErrMethod) {
+		t.Errorf("unknown method: %v", err)
 	}
 }
+
+func kv(k, v string) kcgi.KeyValue { return kcgi.KeyValue{Key: k, Value: v} }

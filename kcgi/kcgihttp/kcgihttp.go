@@ -1,0 +1,143 @@
+// Package kcgihttp serves a net/http.Handler through libkcgi, as
+// net/http/fcgi and net/http/cgi do, but with every request parsed and
+// validated in libkcgi's sandboxed child (package
+// [github.com/kcgi-go/kcgi-go/kcgi]).
+//
+// [Serve] runs the handler as a FastCGI worker under kfcgi(8), or as a
+// CGI program; [NewRequest] builds the *http.Request of a parsed
+// [kcgi.Request], and [FromContext] gives the handler that Request,
+// for libkcgi's validation state and the authorization it parsed.
+//
+// The rules of package kcgi apply: call Serve first in main, before
+// starting goroutines or opening descriptors, and leave SIGTERM and
+// SIGPIPE to the package.
+package kcgihttp
+
+// This file holds the serving loops and the context.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+
+	"github.com/kcgi-go/kcgi-go/kcgi"
+)
+
+// Serve runs h for each request: as a FastCGI worker if
+// [kcgi.IsFastCGI], else for the one request of a CGI program. See
+// ServeFastCGI.
+func Serve(cfg *kcgi.Config, h http.Handler) error {
+	if kcgi.IsFastCGI() {
+		return ServeFastCGI(cfg, h)
+	}
+	return ServeCGI(cfg, h)
+}
+
+// ServeFastCGI runs h for each request of a FastCGI worker, as
+// net/http/fcgi.Serve does, but with libkcgi parsing every request in
+// its sandbox: it calls [kcgi.Init], then Parse and h until
+// [kcgi.ErrExit], for which it returns nil, then Free. Like Init, call it
+// first in main. A nil cfg is the zero Config; a nil h is
+// http.DefaultServeMux.
+//
+// The *http.Request is built by [NewRequest]. A request that cannot be
+// built is answered with 500, or with 501 Not Implemented for a method
+// libkcgi before 1.0.0 does not know; either is logged to standard
+// error.
+//
+// The http.ResponseWriter behaves as net/http/fcgi's: the status
+// defaults to 200, the status and headers are sent with the first Write
+// or when h returns, a missing Content-Type is sniffed from the first
+// Write (http.DetectContentType), a Date header is added, header names
+// that are not tokens are dropped, and CR, LF and NUL in values become
+// spaces. The body of a HEAD request is discarded, and libkcgi never
+// compresses it (the handler owns Content-Encoding). There is no
+// http.Flusher: libkcgi sends its buffer when it fills and at the end. A
+// panic in h is logged to standard error and answered with 500 if
+// nothing was written yet; the worker goes on serving
+// (http.ErrAbortHandler is not logged). After a partial write the
+// answer just ends: libkcgi cannot abort a response.
+func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
+	srv, err := kcgi.Init(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Free()
+	for {
+		r, err := srv.Parse()
+		if errors.Is(err, kcgi.ErrExit) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		serve(r, h, nil)
+	}
+}
+
+// ServeCGI runs h for the request of a CGI program, as
+// net/http/cgi.Serve does, with libkcgi parsing it ([kcgi.ParseCGI]).
+// See ServeFastCGI for how the request and response are built; with
+// libkcgi before 1.0.0, the *http.Request is built from the process's
+// environment, as net/http/cgi does, and the fields libkcgi parsed.
+func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
+	r, err := kcgi.ParseCGI(cfg)
+	if err != nil {
+		return err
+	}
+	var env map[string]string
+	if r.Env == nil {
+		env = processEnv()
+	}
+	serve(r, h, env)
+	return nil
+}
+
+type contextKey struct{}
+
+// FromContext returns the [kcgi.Request] that ServeFastCGI or ServeCGI
+// is serving, from the context of its *http.Request.
+func FromContext(ctx context.Context) (*kcgi.Request, bool) {
+	r, ok := ctx.Value(contextKey{}).(*kcgi.Request)
+	return r, ok
+}
+
+// serve answers r with h; env, if not nil, is the environment to build
+// the *http.Request from instead of r's.
+func serve(r *kcgi.Request, h http.Handler, env map[string]string) {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	w := &response{r: r, header: make(http.Header)}
+	defer w.finish()
+	if env == nil {
+		env = requestEnv(r)
+	}
+	hr, err := newRequest(r, env)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kcgihttp: %v\n", err)
+		code := http.StatusInternalServerError
+		if errors.Is(err, ErrMethod) {
+			code = http.StatusNotImplemented
+		}
+		http.Error(w, http.StatusText(code), code)
+		return
+	}
+	w.head = hr.Method == http.MethodHead
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				buf := make([]byte, 64<<10)
+				buf = buf[:runtime.Stack(buf, false)]
+				fmt.Fprintf(os.Stderr, "kcgihttp: panic serving %s: %v\n%s", hr.URL, p, buf)
+			}
+			if !w.sent {
+				w.header, w.code = make(http.Header), 0
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}
+	}()
+	h.ServeHTTP(w, hr.WithContext(context.WithValue(hr.Context(), contextKey{}, r)))
+}

@@ -1,0 +1,302 @@
+package kcgihttp
+
+// This file builds the *http.Request of a parsed kcgi.Request.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cgi"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/kcgi-go/kcgi-go/kcgi"
+)
+
+// ErrMethod is returned by NewRequest, with libkcgi before 1.0.0, for a
+// method libkcgi does not know (such as PATCH): libkcgi keeps only its
+// number, [kcgi.MethodMax], so the method's name is lost.
+var ErrMethod = errors.New("kcgihttp: method unknown to libkcgi")
+
+// NewRequest builds an *http.Request from r, as net/http/cgi builds one
+// from the environment: the URL from REQUEST_URI, Host, RemoteAddr,
+// Header, ContentLength, and TLS when HTTPS is on. Its Form, PostForm
+// and MultipartForm are already filled from libkcgi's fields, uploads
+// as real multipart.FileHeaders. Its Body is the raw body for content
+// types libkcgi does not parse (see [kcgi.Request.RawBody]), and empty
+// for forms; ContentLength is CONTENT_LENGTH even then, as with
+// net/http/fcgi. Form values are the bytes libkcgi kept: for keys with
+// a validator, as the validator left them (trimmed, an e-mail
+// lowercased).
+//
+// libkcgi before 1.0.0 passes no environment ([kcgi.HaveEnv] is
+// false), so NewRequest rebuilds one from what libkcgi parsed, and the
+// *http.Request differs from 1.0.x's:
+//
+//   - Method is libkcgi's name for it; a method libkcgi does not know
+//     returns ErrMethod (answered 501 Not Implemented by Serve).
+//   - URL.Path is SCRIPT_NAME followed by PATH_INFO.
+//   - URL.RawQuery is rebuilt from the fields, as key=value pairs joined
+//     by &, when the body is not a form (the fields then all come from
+//     the query string). With a form body, query and body fields cannot
+//     be told apart: RawQuery is empty, and PostForm holds them all.
+//   - Proto is HTTP/1.1, and the port of RemoteAddr is 0.
+//   - ContentLength and the form's content type come from the
+//     Content-Length and Content-Type headers, which nginx passes on.
+func NewRequest(r *kcgi.Request) (*http.Request, error) {
+	return newRequest(r, requestEnv(r))
+}
+
+func newRequest(r *kcgi.Request, env map[string]string) (*http.Request, error) {
+	if env == nil {
+		return nil, fmt.Errorf("%w: %s", ErrMethod, r.Method)
+	}
+	hr, err := cgi.RequestFromMap(env)
+	if err != nil {
+		return nil, err
+	}
+	hr.Body = http.NoBody
+	if p, ok := r.RawBody(); ok {
+		hr.Body = io.NopCloser(bytes.NewReader(p.Value))
+	}
+	nbody := len(r.Fields) - queryPairs(env["QUERY_STRING"])
+	hr.Form, hr.PostForm = make(url.Values), make(url.Values)
+	var files []*kcgi.Pair
+	for i := range r.Fields {
+		p := &r.Fields[i]
+		switch {
+		case p.File != "":
+			files = append(files, p)
+		case p.Key == "":
+			// The raw body, or a nameless multipart part, which
+			// net/http skips too.
+		default:
+			v := formValue(p)
+			hr.Form[p.Key] = append(hr.Form[p.Key], v)
+			if i < nbody {
+				hr.PostForm[p.Key] = append(hr.PostForm[p.Key], v)
+			}
+		}
+	}
+	if isMultipart(r.ContentType()) {
+		if hr.MultipartForm, err = multipartForm(hr.PostForm, files); err != nil {
+			return nil, err
+		}
+	}
+	return hr, nil
+}
+
+// isMultipart is libkcgi's test of CONTENT_TYPE for a multipart body.
+func isMultipart(ct string) bool {
+	return len(ct) >= 19 && strings.EqualFold(ct[:19], "multipart/form-data")
+}
+
+// isForm reports whether libkcgi parses a body of content type ct into
+// fields (child.c, parse_body's callers).
+func isForm(ct string, m kcgi.Method) bool {
+	switch {
+	case strings.EqualFold(ct, "application/x-www-form-urlencoded"),
+		len(ct) >= 34 && strings.EqualFold(ct[:34], "application/x-www-form-urlencoded;"),
+		isMultipart(ct):
+		return true
+	}
+	return m == kcgi.MethodPost && strings.EqualFold(ct, "text/plain")
+}
+
+// requestEnv is r's environment: libkcgi's, or, before 1.0.0, one
+// rebuilt from what libkcgi parsed, as NewRequest describes; nil if the
+// method is unknown.
+func requestEnv(r *kcgi.Request) map[string]string {
+	if r.Env != nil || kcgi.HaveEnv {
+		env := make(map[string]string, len(r.Env))
+		for _, kv := range r.Env {
+			env[kv.Key] = kv.Value
+		}
+		return env
+	}
+	return rebuildEnv(r)
+}
+
+// rebuildEnv makes the CGI environment of r from its parsed values.
+func rebuildEnv(r *kcgi.Request) map[string]string {
+	if r.Method < 0 || r.Method >= kcgi.MethodMax {
+		return nil
+	}
+	env := map[string]string{
+		"REQUEST_METHOD":  r.Method.String(),
+		"SERVER_PROTOCOL": "HTTP/1.1",
+		"SCRIPT_NAME":     r.ScriptName,
+		"PATH_INFO":       r.FullPath,
+		"SERVER_PORT":     strconv.Itoa(r.Port),
+		"REMOTE_ADDR":     r.RemoteAddr,
+		"HTTP_HOST":       r.Host,
+	}
+	if r.Scheme == kcgi.SchemeHTTPS {
+		env["HTTPS"] = "on"
+	}
+	for _, h := range r.Headers {
+		env["HTTP_"+strings.ToUpper(strings.ReplaceAll(h.Key, "-", "_"))] = h.Value
+	}
+	for _, k := range []string{"CONTENT_TYPE", "CONTENT_LENGTH"} {
+		if v, ok := env["HTTP_"+k]; ok {
+			env[k] = v
+		}
+	}
+	u := url.URL{Path: r.ScriptName + r.FullPath}
+	if !isForm(env["CONTENT_TYPE"], r.Method) {
+		q := make(url.Values)
+		var keys []string
+		for i := range r.Fields {
+			p := &r.Fields[i]
+			if p.Key == "" || p.File != "" {
+				continue
+			}
+			if _, ok := q[p.Key]; !ok {
+				keys = append(keys, p.Key)
+			}
+			q[p.Key] = append(q[p.Key], formValue(p))
+		}
+		u.RawQuery = encodeOrdered(q, keys)
+	}
+	env["QUERY_STRING"] = u.RawQuery
+	env["REQUEST_URI"] = u.RequestURI()
+	return env
+}
+
+// encodeOrdered encodes q as url.Values.Encode does, but with the keys
+// in the order given (the order libkcgi parsed them) instead of sorted.
+func encodeOrdered(q url.Values, keys []string) string {
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
+		}
+	}
+	return b.String()
+}
+
+// processEnv is the process's environment, which a CGI program's
+// request is, as net/http/cgi reads it.
+func processEnv() map[string]string {
+	env := make(map[string]string)
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// formValue is a field's value for Form: as sent, or, if a validator
+// ran, as the validator left it, without the NULs it wrote over
+// trailing blanks.
+func formValue(p *kcgi.Pair) string {
+	v := p.Value
+	if p.State != kcgi.PairUnchecked {
+		if i := bytes.IndexByte(v, 0); i >= 0 {
+			v = v[:i]
+		}
+	}
+	return string(v)
+}
+
+// queryPairs counts the fields libkcgi makes of a query string, which
+// it parses after the body: the fields before them are the body's.
+// The rules are libkcgi's: pairs end at & or ;, leading spaces are
+// skipped, and pairs with an empty key or a bad %-escape are dropped.
+func queryPairs(q string) int {
+	n := 0
+	for _, pair := range strings.FieldsFunc(q, func(c rune) bool { return c == '&' || c == ';' }) {
+		pair = strings.TrimLeft(pair, " ")
+		key, val, _ := strings.Cut(pair, "=")
+		if key != "" && unescapes(key) && unescapes(val) {
+			n++
+		}
+	}
+	return n
+}
+
+// unescapes reports whether libkcgi decodes s (khttp_urldecode_inplace):
+// each % is followed by two hex digits, which sscanf's "%1hhx%1hhx" lets
+// whitespace precede, and which do not make a NUL.
+func unescapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		var b byte
+		j := i + 1
+		for n := 0; n < 2; n++ {
+			for j < len(s) && strings.IndexByte(" \t\n\v\f\r", s[j]) >= 0 {
+				j++
+			}
+			if j == len(s) || !ishex(s[j]) {
+				return false
+			}
+			b = b<<4 | unhex(s[j])
+			j++
+		}
+		if b == 0 {
+			return false
+		}
+		i += 2 // libkcgi goes on three bytes after the %, whatever it read
+	}
+	return true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// multipartForm builds the MultipartForm. A multipart.FileHeader can
+// only be made by multipart.Reader, so the uploads are written as a
+// multipart body and read back, in memory.
+func multipartForm(values url.Values, files []*kcgi.Pair) (*multipart.Form, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range files {
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quote(p.Key), quote(p.File)))
+		if p.ContentType != "" {
+			h.Set("Content-Type", p.ContentType)
+		}
+		if p.XferEncoding != "" {
+			h.Set("Content-Transfer-Encoding", p.XferEncoding)
+		}
+		part, err := mw.CreatePart(h)
+		if err != nil {
+			return nil, err
+		}
+		part.Write(p.Value)
+	}
+	mw.Close()
+	form, err := multipart.NewReader(&buf, mw.Boundary()).ReadForm(int64(buf.Len()) + 1)
+	if err != nil {
+		return nil, fmt.Errorf("kcgihttp: rebuilding uploads: %w", err)
+	}
+	form.Value = values
+	return form, nil
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "%0D", "\n", "%0A")
+
+func quote(s string) string { return quoteEscaper.Replace(s) }
