@@ -57,45 +57,41 @@ type Key struct {
 // Type and parsed value.
 type Validator int
 
-// The validators. ValidNone leaves values unchecked.
+// The validators, by libkcgi's names for them. ValidNone leaves values
+// unchecked.
 const (
-	ValidNone     Validator = iota
-	ValidBit                // kvalid_bit: integer 0 to 64
-	ValidDate               // kvalid_date: yyyy-mm-dd, parsed as epoch seconds
-	ValidDouble             // kvalid_double: a decimal number (strtod(3): inf, nan and hex too)
-	ValidEmail              // kvalid_email: an e-mail address, trimmed and lowercased
-	ValidInt                // kvalid_int: a signed 64-bit integer
-	ValidString             // kvalid_string: any string without NUL
-	ValidStringNE           // kvalid_stringne: a non-empty string without NUL
-	ValidUDouble            // kvalid_udouble: a decimal number above zero
-	ValidUint               // kvalid_uint: an unsigned 63-bit integer
-	validMax
+	ValidNone     Validator = C.KG_VALID_NONE
+	ValidBit      Validator = C.KG_VALID_BIT      // kvalid_bit: integer 0 to 64
+	ValidDate     Validator = C.KG_VALID_DATE     // kvalid_date: yyyy-mm-dd, parsed as epoch seconds
+	ValidDouble   Validator = C.KG_VALID_DOUBLE   // kvalid_double: a decimal number (strtod(3): inf, nan and hex too)
+	ValidEmail    Validator = C.KG_VALID_EMAIL    // kvalid_email: an e-mail address, trimmed and lowercased
+	ValidInt      Validator = C.KG_VALID_INT      // kvalid_int: a signed 64-bit integer
+	ValidString   Validator = C.KG_VALID_STRING   // kvalid_string: any string without NUL
+	ValidStringNE Validator = C.KG_VALID_STRINGNE // kvalid_stringne: a non-empty string without NUL
+	ValidUDouble  Validator = C.KG_VALID_UDOUBLE  // kvalid_udouble: a decimal number above zero
+	ValidUint     Validator = C.KG_VALID_UINT     // kvalid_uint: an unsigned 63-bit integer
+	validMax      Validator = C.KG_VALID__MAX
 )
 
-var validNames = [...]string{"none", "bit", "date", "double", "email", "int", "string", "stringne", "udouble", "uint"}
-
+// String is the validator's name without "kvalid_", such as "int".
 func (v Validator) String() string {
 	if v < 0 || v >= validMax {
 		return fmt.Sprintf("Validator(%d)", int(v))
 	}
-	return validNames[v]
+	return C.GoString(C.kg_validators[v].name)
 }
 
 // maxSendBuffer bounds Config.SendBuffer: libkcgi 1.0.1 answers a failed
 // buffer allocation with a request it has already freed.
 const maxSendBuffer = 1 << 30
 
-// cconfig is a Config in C memory: libkcgi keeps pointers to the keys and
-// pages for as long as the server lives, and C may not keep Go pointers.
+// cconfig is a Config in C memory (struct kg_config): libkcgi keeps
+// pointers to the keys and pages for as long as the server lives, and C
+// may not keep Go pointers.
 type cconfig struct {
-	keys    *C.struct_kvalid
-	nkeys   C.size_t
-	pages   **C.char
-	npages  C.size_t
-	defpage C.size_t
-	debug   C.uint
-	sndbuf  C.ssize_t
-	valid   []Validator // the Keys' validators, for Pair.String
+	c     *C.struct_kg_config
+	nkeys int
+	valid []Validator // the Keys' validators, for Pair.String
 }
 
 func newCConfig(cfg *Config) (*cconfig, error) {
@@ -108,33 +104,30 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	if cfg.SendBuffer < 0 || cfg.SendBuffer > maxSendBuffer {
 		return nil, fmt.Errorf("%w: SendBuffer %d", ErrConfig, cfg.SendBuffer)
 	}
-	c := &cconfig{
-		nkeys:   C.size_t(len(cfg.Keys)),
-		npages:  C.size_t(len(cfg.Pages)),
-		defpage: C.size_t(cfg.DefaultPage),
-		debug:   C.uint(cfg.Debug),
-		sndbuf:  -1,
-	}
-	if cfg.SendBuffer > 0 {
-		c.sndbuf = C.ssize_t(cfg.SendBuffer)
-	}
-	for _, k := range cfg.Keys {
+	valid := make([]Validator, len(cfg.Keys))
+	for i, k := range cfg.Keys {
 		if k.Valid < 0 || k.Valid >= validMax || strings.IndexByte(k.Name, 0) >= 0 {
 			return nil, fmt.Errorf("%w: key %q with validator %v", ErrConfig, k.Name, k.Valid)
 		}
-		c.valid = append(c.valid, k.Valid)
+		valid[i] = k.Valid
 	}
 	for _, p := range cfg.Pages {
 		if strings.IndexByte(p, 0) >= 0 {
 			return nil, fmt.Errorf("%w: page %q", ErrConfig, p)
 		}
 	}
+	c := (*C.struct_kg_config)(czero(C.sizeof_struct_kg_config))
+	c.keysz, c.pagesz = C.size_t(len(cfg.Keys)), C.size_t(len(cfg.Pages))
+	c.defpage, c.debug, c.sndbuf = C.size_t(cfg.DefaultPage), C.uint(cfg.Debug), -1
+	if cfg.SendBuffer > 0 {
+		c.sndbuf = C.ssize_t(cfg.SendBuffer)
+	}
 	if len(cfg.Keys) > 0 {
 		c.keys = (*C.struct_kvalid)(czero(len(cfg.Keys) * C.sizeof_struct_kvalid))
 		ks := unsafe.Slice(c.keys, len(cfg.Keys))
 		for i, k := range cfg.Keys {
 			ks[i].name = C.CString(k.Name)
-			ks[i].valid = C.kg_validator(C.int(k.Valid))
+			ks[i].valid = C.kg_validators[k.Valid].fn
 		}
 	}
 	if len(cfg.Pages) > 0 {
@@ -144,7 +137,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 			ps[i] = C.CString(p)
 		}
 	}
-	return c, nil
+	return &cconfig{c: c, nkeys: len(cfg.Keys), valid: valid}, nil
 }
 
 // czero returns n > 0 zeroed bytes of C memory. Like Go's own
@@ -155,20 +148,20 @@ func czero(n int) unsafe.Pointer {
 	return p
 }
 
-// free releases the C copies; libkcgi must be done with them.
+// free releases the C copies once libkcgi is done with them; it may be
+// called again.
 func (c *cconfig) free() {
-	if c.keys != nil {
-		for _, k := range unsafe.Slice(c.keys, int(c.nkeys)) {
-			C.free(unsafe.Pointer(k.name))
-		}
-		C.free(unsafe.Pointer(c.keys))
-		c.keys = nil
+	if c.c == nil {
+		return
 	}
-	if c.pages != nil {
-		for _, p := range unsafe.Slice(c.pages, int(c.npages)) {
-			C.free(unsafe.Pointer(p))
-		}
-		C.free(unsafe.Pointer(c.pages))
-		c.pages = nil
+	for _, k := range unsafe.Slice(c.c.keys, int(c.c.keysz)) {
+		C.free(unsafe.Pointer(k.name))
 	}
+	for _, p := range unsafe.Slice(c.c.pages, int(c.c.pagesz)) {
+		C.free(unsafe.Pointer(p))
+	}
+	C.free(unsafe.Pointer(c.c.keys))
+	C.free(unsafe.Pointer(c.c.pages))
+	C.free(unsafe.Pointer(c.c))
+	c.c = nil
 }

@@ -7,7 +7,10 @@ package kcgi
 // #include "shim.h"
 import "C"
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Error is a libkcgi error code, enum kcgi_err. Its text is
 // kcgi_strerror's.
@@ -32,8 +35,8 @@ func (e Error) Error() string {
 	return "kcgi: " + C.GoString(C.kcgi_strerror(C.enum_kcgi_err(e)))
 }
 
-// Misuse of a [Request] or [Server] returns one of these, most wrapped
-// with the call's name; the request or server is left as it was.
+// Misuse of a [Request] or [Server] returns one of these, in an
+// [OpError]; the request or server is left as it was.
 var (
 	// ErrFreed: the request or server was already freed.
 	ErrFreed = errors.New("kcgi: already freed")
@@ -46,6 +49,28 @@ var (
 	// ErrConfig: the Config is invalid.
 	ErrConfig = errors.New("kcgi: invalid configuration")
 )
+
+// An OpError is the error of a call of the package: the call that
+// failed, such as "Parse" or "Head", and why, an [Error] from libkcgi or
+// one of the misuse errors. errors.Is sees through it.
+type OpError struct {
+	Op  string
+	Err error
+}
+
+func (e *OpError) Error() string {
+	return "kcgi: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "kcgi: ")
+}
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// opError returns err, if not nil, as the error of call op.
+func opError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &OpError{Op: op, Err: err}
+}
 
 // kerr converts a libkcgi return code.
 func kerr(e C.enum_kcgi_err) error {

@@ -76,7 +76,7 @@ func ExampleParseCGI() {
 	r.SetStatus(kcgi.Status200)
 	r.Head(kcgi.RespContentType.String(), kcgi.MIMETextPlain.String())
 	r.Body() // gzip if the client accepts it
-	fmt.Fprintf(r, "Hello, %s!\n", r.RemoteAddr)
+	fmt.Fprintf(r, "Hello, %s!\n", r.RemoteAddr())
 }
 
 // HTTP basic authentication, checked by libkcgi.

@@ -17,10 +17,12 @@ import (
 // It is not safe for concurrent use: one goroutine calls Parse in a
 // loop, and frees each Request before the next Parse.
 type Server struct {
-	f   *C.struct_kfcgi
-	req *C.struct_kreq // what each Parse fills, one at a time
-	cfg *cconfig
-	cur *Request // the parsed request, until it is freed
+	f    *C.struct_kfcgi
+	req  *C.struct_kreq // what each Parse fills, one at a time
+	mask *C.sigset_t    // the thread's signal mask before Init
+	cfg  *cconfig
+	r    Request // the Request each Parse returns
+	busy bool    // r is parsed and not yet freed
 	// yielded is when Parse last yielded to the scheduler.
 	yielded time.Time
 }
@@ -37,67 +39,73 @@ const yieldEvery = 5 * time.Millisecond
 // socket kfcgi(8) passes in, in either of its pool modes. Call it first
 // in main, before starting goroutines or opening descriptors: the
 // children inherit them. Init locks the calling goroutine to its OS
-// thread for good; call Parse from the same goroutine.
+// thread for good, with asynchronous signals blocked on that thread
+// until Free (libkcgi fails on an interrupted poll(2)); call Parse from
+// the same goroutine.
 //
-// A nil cfg is the zero Config. Init returns ErrConfig for an invalid
-// Config, and an [Error] from libkcgi.
+// A nil cfg is the zero Config. Init returns an error wrapping ErrConfig
+// for an invalid Config, and one wrapping an [Error] from libkcgi.
 func Init(cfg *Config) (*Server, error) {
 	c, err := newCConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, opError("Init", err)
 	}
 	runtime.LockOSThread()
 	ignoreSIGPIPE()
-	var f *C.struct_kfcgi
-	e := C.kg_fcgi_init(&f, c.keys, c.nkeys, c.pages, c.npages, c.defpage, c.debug, c.sndbuf)
-	if err := kerr(e); err != nil {
+	s := &Server{cfg: c, mask: (*C.sigset_t)(czero(C.sizeof_sigset_t))}
+	if err := kerr(C.kg_fcgi_init(&s.f, c.c, s.mask)); err != nil {
+		C.free(unsafe.Pointer(s.mask))
 		c.free()
 		runtime.UnlockOSThread()
-		return nil, err
+		return nil, opError("Init", err)
 	}
-	return &Server{f: f, req: (*C.struct_kreq)(czero(C.sizeof_struct_kreq)), cfg: c}, nil
+	s.req = (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
+	return s, nil
 }
 
 // Parse waits for the next request and parses it
 // (khttp_fcgi_parse(3)). It returns ErrExit when the worker must stop:
 // kfcgi(8) sent SIGTERM or closed the connection. Any other error also
 // ends the loop: libkcgi cannot go on. The request must be freed before
-// the next Parse, which otherwise returns ErrState.
+// the next Parse, which otherwise returns ErrState. Parse returns the
+// same *Request every time, filled anew.
 func (s *Server) Parse() (*Request, error) {
 	switch {
 	case s.f == nil:
-		return nil, fmt.Errorf("Parse: %w", ErrFreed)
-	case s.cur != nil:
-		return nil, fmt.Errorf("Parse: previous request not freed: %w", ErrState)
+		return nil, opError("Parse", ErrFreed)
+	case s.busy:
+		return nil, opError("Parse", fmt.Errorf("%w (previous request not freed)", ErrState))
 	}
 	if now := time.Now(); now.Sub(s.yielded) > yieldEvery {
 		s.yielded = now
 		runtime.Gosched()
 	}
 	if err := kerr(C.kg_fcgi_parse(s.f, s.req)); err != nil {
-		return nil, err
+		return nil, opError("Parse", err)
 	}
-	r := newRequest(s.req, s.cfg)
-	s.cur = r
-	r.done = func() { s.cur = nil }
-	return r, nil
+	s.r.reset(s.req, s.cfg, s)
+	s.busy = true
+	return &s.r, nil
 }
 
 // Free stops the worker (khttp_fcgi_free(3)): it closes the connections
-// to libkcgi's children, waits for them to exit, and frees the
-// configuration. A request not yet freed is freed first.
+// to libkcgi's children, waits for them to exit, frees the
+// configuration and restores the thread's signal mask. A request not
+// yet freed is freed first. Calling Free again does nothing and returns
+// nil.
 func (s *Server) Free() error {
 	if s.f == nil {
-		return fmt.Errorf("Free: %w", ErrFreed)
+		return nil
 	}
-	if s.cur != nil {
-		s.cur.Free()
+	if s.busy {
+		s.r.Free()
 	}
-	err := kerr(C.kg_fcgi_free(s.f))
+	err := kerr(C.kg_fcgi_free(s.f, s.mask))
 	s.f = nil
 	C.free(unsafe.Pointer(s.req))
+	C.free(unsafe.Pointer(s.mask))
 	s.cfg.free()
-	return err
+	return opError("Free", err)
 }
 
 // IsFastCGI reports whether the process was started as a FastCGI worker
@@ -115,19 +123,16 @@ func IsFastCGI() bool {
 func ParseCGI(cfg *Config) (*Request, error) {
 	c, err := newCConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, opError("ParseCGI", err)
 	}
 	ignoreSIGPIPE()
 	req := (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
-	if err := kerr(C.kg_parse(req, c.keys, c.nkeys, c.pages, c.npages, c.defpage, c.debug, c.sndbuf)); err != nil {
+	if err := kerr(C.kg_parse(req, c.c)); err != nil {
 		C.free(unsafe.Pointer(req))
 		c.free()
-		return nil, err
+		return nil, opError("ParseCGI", err)
 	}
-	r := newRequest(req, c)
-	r.done = func() {
-		C.free(unsafe.Pointer(req))
-		c.free()
-	}
+	r := new(Request)
+	r.reset(req, c, nil)
 	return r, nil
 }

@@ -9,10 +9,14 @@
 // [Server.Free] (khttp_fcgi_free(3)), [ParseCGI] (khttp_parse(3)),
 // [Request.Head] (khttp_head(3)), [Request.Body] (khttp_body(3)),
 // [Request.Write] and [Request.Puts] (khttp_write(3)), and
-// [Request.Free] (khttp_free(3)). Everything a request carries is copied
-// into Go values when it is parsed, so nothing points into C memory after
-// Free. Errors are of type [Error], taken from enum kcgi_err, and work
-// with [errors.Is]; [ErrExit] ends the FastCGI loop.
+// [Request.Free] (khttp_free(3)). What a request carries is copied into
+// Go values the first time it is read, so nothing points into C memory
+// after Free, and a program that reads nothing allocates nothing. The
+// errors of calls are [OpError]s naming the call, wrapping an [Error]
+// taken from enum kcgi_err or a misuse error, and work with
+// [errors.Is]; [ErrExit] ends the FastCGI loop.
+//
+// The net/http.Handler adapter is package kcgihttp, under this one.
 //
 // A FastCGI worker, as in kcgi's tutorial:
 //
@@ -52,10 +56,13 @@
 //     SIGPIPE or SIGTERM: SIGTERM belongs to libkcgi, and ends the loop
 //     with [ErrExit].
 //
-// Every libkcgi call that may wait, write or fork runs with asynchronous
-// signals blocked on its thread, because libkcgi treats an interrupted poll(2) as fatal, and the
-// Go runtime signals its own threads. The handler libkcgi installs for
-// SIGTERM gets SA_ONSTACK. See the project's README for the details.
+// libkcgi treats an interrupted poll(2) as fatal, and the Go runtime
+// signals its own threads, so libkcgi runs with asynchronous signals
+// blocked: the server's locked thread keeps them blocked from Init to
+// Free (its goroutine is then preempted only at function calls), and a
+// CGI program's calls block them for their duration. The handler
+// libkcgi installs for SIGTERM gets SA_ONSTACK. See the project's README
+// for the details.
 //
 // # Building
 //

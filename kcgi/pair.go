@@ -180,7 +180,7 @@ func newAuth(a *C.struct_khttpauth) Auth {
 // unknown to libkcgi; ErrFreed after Free.
 func (r *Request) CheckBasic(user, password string) (bool, error) {
 	if r.state == stateFreed || r.req == nil {
-		return false, ErrFreed
+		return false, opError("CheckBasic", ErrFreed)
 	}
 	u, p := C.CString(user), C.CString(password)
 	defer C.free(unsafe.Pointer(u))
@@ -192,7 +192,7 @@ func (r *Request) CheckBasic(user, password string) (bool, error) {
 // password (khttpdigest_validate(3)), with the errors of CheckBasic.
 func (r *Request) CheckDigest(password string) (bool, error) {
 	if r.state == stateFreed || r.req == nil {
-		return false, ErrFreed
+		return false, opError("CheckDigest", ErrFreed)
 	}
 	p := C.CString(password)
 	defer C.free(unsafe.Pointer(p))

@@ -13,52 +13,67 @@ import (
 )
 
 // A Request is one parsed HTTP request (struct kreq) and its response.
-// Its fields are copies made when the request was parsed, and stay valid
-// after Free. Its methods write the response: first any number of Head
-// calls, then Body, then Write, Puts and Printf, then Free, exactly once.
-// A Request is not safe for concurrent use.
+// Its methods write the response: first any number of Head calls, then
+// Body, then Write, Puts and Printf, then Free, exactly once.
+//
+// What libkcgi parsed is read through the fields below and the methods
+// PageName, Path, FullPath, Suffix, Host, RemoteAddr, ScriptName,
+// Headers, Env, Fields, Cookies and Authorization. Each of these values
+// is copied out of libkcgi the first time it is read, and stays valid
+// after Free; a value first read after Free is empty. A Server hands out
+// the same *Request for each request it parses: keep the values, not the
+// Request. A Request is not safe for concurrent use.
 type Request struct {
-	Method     Method // the request method, MethodMax if unknown to libkcgi
-	Page       int    // index of PageName in Config.Pages, see there
-	PageName   string // first component of PATH_INFO, without suffix
-	Path       string // rest of PATH_INFO after the page name, without suffix
-	FullPath   string // PATH_INFO
-	Suffix     string // suffix of the last component of PATH_INFO
-	MIME       MIME   // MIME type of Suffix: MIMETextHTML without, MIMEMax if unknown
-	Scheme     Scheme // SchemeHTTPS when HTTPS is "on", else SchemeHTTP
-	Host       string // HTTP_HOST, "localhost" if unset
-	Port       int    // SERVER_PORT, 80 if unset
-	RemoteAddr string // REMOTE_ADDR, "127.0.0.1" if unset
-	ScriptName string // SCRIPT_NAME: the URL prefix of the program
+	Method   Method   // the request method, MethodMax if unknown to libkcgi
+	Page     int      // index of PageName in Config.Pages, see there
+	MIME     MIME     // MIME type of Suffix: MIMETextHTML without, MIMEMax if unknown
+	Scheme   Scheme   // SchemeHTTPS when HTTPS is "on", else SchemeHTTP
+	Port     int      // SERVER_PORT, 80 if unset
+	AuthType AuthType // from AUTH_TYPE: the authentication the web server did
 
-	// Headers holds the request's HTTP headers in libkcgi's order, with
-	// the names libkcgi made of the HTTP_ variables (HTTP_USER_AGENT
-	// becomes User-Agent). See HeaderValue for lookup by name.
-	Headers []KeyValue
-	// Env is the CGI or FastCGI environment, in the order received.
-	// It is nil with libkcgi before 1.0.0, which does not pass it on:
-	// see [HaveEnv].
-	Env []KeyValue
+	req   *C.struct_kreq
+	cfg   *cconfig
+	srv   *Server // the Server that parsed it, nil in CGI
+	state int
+	buf   []byte // Head's NUL-terminated copies, reused
 
-	// Fields holds the query string and form values, and Cookies the
-	// cookies, in the order parsed. See Field and Cookie for lookup by
-	// key.
-	Fields  []Pair
-	Cookies []Pair
-
-	// AuthType is from AUTH_TYPE: the authentication the web server did.
-	AuthType AuthType
-	// Authorization is the parsed Authorization header. Check it against
-	// a password with CheckBasic or CheckDigest.
-	Authorization Auth
-
-	// buckets[i][k]: the indices into Fields (i 0, 1) or Cookies (i 2,
-	// 3) of key k's valid (even i) and invalid (odd i) values.
-	buckets [4][][]int
-	req     *C.struct_kreq
-	state   int
-	done    func() // after khttp_free: the owner of req and cfg takes over
+	read     uint32 // which of the values below are copied: 1<<value
+	strs     [nstrs]string
+	headers  []KeyValue
+	env      []KeyValue
+	fields   []Pair
+	cookies  []Pair
+	auth     Auth
+	buckets  [nbuckets][][]int // per bucket and key: indices into fields or cookies
 }
+
+// The values a Request copies when first read, by their bit in read.
+const (
+	valPageName = iota
+	valPath
+	valFullPath
+	valSuffix
+	valHost
+	valRemoteAddr
+	valScriptName
+	nstrs // the values above are strings, in strs
+	valHeaders = iota - 1
+	valEnv
+	valFields
+	valCookies
+	valAuth
+	valBuckets // the first of nbuckets
+)
+
+// The buckets of fields and cookies, by key (fieldmap, fieldnmap,
+// cookiemap, cookienmap).
+const (
+	validFields = iota
+	invalidFields
+	validCookies
+	invalidCookies
+	nbuckets
+)
 
 // A KeyValue is a header or environment variable.
 type KeyValue struct {
@@ -73,35 +88,126 @@ const (
 	stateFreed
 )
 
-// newRequest copies a parsed kreq into Go values.
-func newRequest(req *C.struct_kreq, cfg *cconfig) *Request {
-	r := &Request{
-		Method:     Method(req.method),
-		Page:       int(req.page),
-		PageName:   gostr(req.pagename),
-		Path:       gostr(req.path),
-		FullPath:   gostr(req.fullpath),
-		Suffix:     gostr(req.suffix),
-		MIME:       MIME(req.mime),
-		Scheme:     Scheme(req.scheme),
-		Host:       gostr(req.host),
-		Port:       int(req.port),
-		RemoteAddr: gostr(req.remote),
-		ScriptName: gostr(req.pname),
-		Headers:    heads(req.reqs, req.reqsz),
-		Env:        envs(req),
-		AuthType:   AuthType(req.auth),
-		req:        req,
+// reset makes r the request libkcgi parsed into req, copying only its
+// numbers; the rest is copied when read.
+func (r *Request) reset(req *C.struct_kreq, cfg *cconfig, srv *Server) {
+	buf := r.buf
+	*r = Request{
+		Method:   Method(req.method),
+		Page:     int(req.page),
+		MIME:     MIME(req.mime),
+		Scheme:   Scheme(req.scheme),
+		Port:     int(req.port),
+		AuthType: AuthType(req.auth),
+		req:      req,
+		cfg:      cfg,
+		srv:      srv,
+		buf:      buf[:0],
 	}
-	r.Authorization = newAuth(&req.rawauth)
-	r.Fields = pairs(req.fields, req.fieldsz, cfg)
-	r.Cookies = pairs(req.cookies, req.cookiesz, cfg)
-	n := int(cfg.nkeys)
-	r.buckets[0] = buckets(req.fieldmap, n, req.fields)
-	r.buckets[1] = buckets(req.fieldnmap, n, req.fields)
-	r.buckets[2] = buckets(req.cookiemap, n, req.cookies)
-	r.buckets[3] = buckets(req.cookienmap, n, req.cookies)
-	return r
+}
+
+// load reports whether value v must be copied now: it has not been,
+// and libkcgi still holds the request. It marks v as copied.
+func (r *Request) load(v int) bool {
+	if r.read&(1<<v) != 0 || r.req == nil {
+		return false
+	}
+	r.read |= 1 << v
+	return true
+}
+
+func (r *Request) str(v int) string {
+	if r.load(v) {
+		var s *C.char
+		switch v {
+		case valPageName:
+			s = r.req.pagename
+		case valPath:
+			s = r.req.path
+		case valFullPath:
+			s = r.req.fullpath
+		case valSuffix:
+			s = r.req.suffix
+		case valHost:
+			s = r.req.host
+		case valRemoteAddr:
+			s = r.req.remote
+		case valScriptName:
+			s = r.req.pname
+		}
+		r.strs[v] = gostr(s)
+	}
+	return r.strs[v]
+}
+
+// PageName is the first component of PATH_INFO, without suffix.
+func (r *Request) PageName() string { return r.str(valPageName) }
+
+// Path is the rest of PATH_INFO after the page name, without suffix.
+func (r *Request) Path() string { return r.str(valPath) }
+
+// FullPath is PATH_INFO.
+func (r *Request) FullPath() string { return r.str(valFullPath) }
+
+// Suffix is the suffix of the last component of PATH_INFO.
+func (r *Request) Suffix() string { return r.str(valSuffix) }
+
+// Host is HTTP_HOST, "localhost" if unset.
+func (r *Request) Host() string { return r.str(valHost) }
+
+// RemoteAddr is REMOTE_ADDR, "127.0.0.1" if unset.
+func (r *Request) RemoteAddr() string { return r.str(valRemoteAddr) }
+
+// ScriptName is SCRIPT_NAME: the URL prefix of the program.
+func (r *Request) ScriptName() string { return r.str(valScriptName) }
+
+// Headers returns the request's HTTP headers in libkcgi's order, with
+// the names libkcgi made of the HTTP_ variables (HTTP_USER_AGENT
+// becomes User-Agent). See HeaderValue for lookup by name.
+func (r *Request) Headers() []KeyValue {
+	if r.load(valHeaders) {
+		r.headers = heads(r.req.reqs, r.req.reqsz)
+	}
+	return r.headers
+}
+
+// Env returns the CGI or FastCGI environment, in the order received. It
+// is nil with libkcgi before 1.0.0, which does not pass it on: see
+// [HaveEnv].
+func (r *Request) Env() []KeyValue {
+	if r.load(valEnv) {
+		var n C.size_t
+		e := C.kg_envs(r.req, &n)
+		r.env = heads(e, n)
+	}
+	return r.env
+}
+
+// Fields returns the query string and form values, in the order libkcgi
+// parsed them (the body's first). See Field for lookup by key.
+func (r *Request) Fields() []Pair {
+	if r.load(valFields) {
+		r.fields = pairs(r.req.fields, r.req.fieldsz, r.cfg)
+	}
+	return r.fields
+}
+
+// Cookies returns the cookies in the order parsed. See Cookie for
+// lookup by key.
+func (r *Request) Cookies() []Pair {
+	if r.load(valCookies) {
+		r.cookies = pairs(r.req.cookies, r.req.cookiesz, r.cfg)
+	}
+	return r.cookies
+}
+
+// Authorization returns the parsed Authorization header. Check it
+// against a password with CheckBasic or CheckDigest.
+func (r *Request) Authorization() Auth {
+	if r.load(valAuth) {
+		r.auth = newAuth(&r.req.rawauth)
+	}
+	return r.auth
 }
 
 func gostr(s *C.char) string {
@@ -122,12 +228,6 @@ func heads(h *C.struct_khead, n C.size_t) []KeyValue {
 	return out
 }
 
-func envs(req *C.struct_kreq) []KeyValue {
-	var n C.size_t
-	e := C.kg_envs(req, &n)
-	return heads(e, n)
-}
-
 func pairs(p *C.struct_kpair, n C.size_t, cfg *cconfig) []Pair {
 	if n == 0 {
 		return nil
@@ -140,9 +240,41 @@ func pairs(p *C.struct_kpair, n C.size_t, cfg *cconfig) []Pair {
 	return out
 }
 
-// buckets lists, for each key, the positions in the array at base of
-// the pairs chained from m[key]: libkcgi's order, last parsed first.
-func buckets(m **C.struct_kpair, n int, base *C.struct_kpair) [][]int {
+// bucket returns the pairs of Config.Keys[key] in bucket b, as libkcgi
+// chains them from its map: the last parsed first.
+func (r *Request) bucket(b, key int) []*Pair {
+	from := r.Fields()
+	if b >= validCookies {
+		from = r.Cookies()
+	}
+	if r.load(valBuckets + b) {
+		var m **C.struct_kpair
+		base := r.req.fields
+		switch b {
+		case validFields:
+			m = r.req.fieldmap
+		case invalidFields:
+			m = r.req.fieldnmap
+		case validCookies:
+			m, base = r.req.cookiemap, r.req.cookies
+		case invalidCookies:
+			m, base = r.req.cookienmap, r.req.cookies
+		}
+		r.buckets[b] = chains(m, int(r.cfg.nkeys), base)
+	}
+	if key < 0 || key >= len(r.buckets[b]) {
+		return nil
+	}
+	out := make([]*Pair, len(r.buckets[b][key]))
+	for j, n := range r.buckets[b][key] {
+		out[j] = &from[n]
+	}
+	return out
+}
+
+// chains lists, for each of the n keys, the positions in the array at
+// base of the pairs chained from m[key].
+func chains(m **C.struct_kpair, n int, base *C.struct_kpair) [][]int {
 	if m == nil || n == 0 {
 		return nil
 	}
@@ -156,38 +288,27 @@ func buckets(m **C.struct_kpair, n int, base *C.struct_kpair) [][]int {
 	return out
 }
 
-func (r *Request) bucket(i, key int, from []Pair) []*Pair {
-	if key < 0 || key >= len(r.buckets[i]) {
-		return nil
-	}
-	out := make([]*Pair, len(r.buckets[i][key]))
-	for j, n := range r.buckets[i][key] {
-		out[j] = &from[n]
-	}
-	return out
-}
-
 // Field returns the values of Config.Keys[key] that passed validation
 // (or were not validated), as libkcgi buckets them (fieldmap): the last
 // one parsed first.
-func (r *Request) Field(key int) []*Pair { return r.bucket(0, key, r.Fields) }
+func (r *Request) Field(key int) []*Pair { return r.bucket(validFields, key) }
 
 // InvalidField returns the values of Config.Keys[key] that failed
 // validation (fieldnmap), the last one parsed first.
-func (r *Request) InvalidField(key int) []*Pair { return r.bucket(1, key, r.Fields) }
+func (r *Request) InvalidField(key int) []*Pair { return r.bucket(invalidFields, key) }
 
 // Cookie returns the cookies of Config.Keys[key] that passed validation
 // (cookiemap), the last one parsed first.
-func (r *Request) Cookie(key int) []*Pair { return r.bucket(2, key, r.Cookies) }
+func (r *Request) Cookie(key int) []*Pair { return r.bucket(validCookies, key) }
 
 // InvalidCookie returns the cookies of Config.Keys[key] that failed
 // validation (cookienmap), the last one parsed first.
-func (r *Request) InvalidCookie(key int) []*Pair { return r.bucket(3, key, r.Cookies) }
+func (r *Request) InvalidCookie(key int) []*Pair { return r.bucket(invalidCookies, key) }
 
 // Getenv returns the value of the environment variable key, or "": always
 // "" with libkcgi before 1.0.0 (see [HaveEnv]).
 func (r *Request) Getenv(key string) string {
-	for _, kv := range r.Env {
+	for _, kv := range r.Env() {
 		if kv.Key == key {
 			return kv.Value
 		}
@@ -205,9 +326,10 @@ func (r *Request) RawBody() (*Pair, bool) {
 	if r.multipart() {
 		return nil, false
 	}
-	for i := range r.Fields {
-		if r.Fields[i].Key == "" {
-			return &r.Fields[i], true
+	fields := r.Fields()
+	for i := range fields {
+		if fields[i].Key == "" {
+			return &fields[i], true
 		}
 	}
 	return nil, false
@@ -226,7 +348,7 @@ func (r *Request) multipart() bool {
 // which nginx passes on as HTTP_CONTENT_TYPE but the CGI of some web
 // servers does not.
 func (r *Request) ContentType() string {
-	if r.Env == nil && !HaveEnv {
+	if !HaveEnv {
 		return r.HeaderValue("Content-Type")
 	}
 	return r.Getenv("CONTENT_TYPE")
@@ -235,7 +357,7 @@ func (r *Request) ContentType() string {
 // HeaderValue returns the value of the first request header named key,
 // compared without regard to case, or "".
 func (r *Request) HeaderValue(key string) string {
-	for _, kv := range r.Headers {
+	for _, kv := range r.Headers() {
 		if strings.EqualFold(kv.Key, key) {
 			return kv.Value
 		}
@@ -246,11 +368,11 @@ func (r *Request) HeaderValue(key string) string {
 func (r *Request) check(call string, want int) error {
 	switch {
 	case r.state == stateFreed || r.req == nil:
-		return fmt.Errorf("%s: %w", call, ErrFreed)
+		return opError(call, ErrFreed)
 	case r.state == stateFailed:
-		return fmt.Errorf("%s after a failed Body: %w", call, ErrState)
+		return opError(call, fmt.Errorf("%w after a failed Body", ErrState))
 	case r.state != want:
-		return fmt.Errorf("%s: %w", call, ErrState)
+		return opError(call, ErrState)
 	}
 	return nil
 }
@@ -265,19 +387,31 @@ func (r *Request) Head(key, value string) error {
 		return err
 	}
 	if err := CheckHeader(key, value); err != nil {
-		return err
+		return opError("Head", err)
 	}
-	k, v := C.CString(key), C.CString(value)
-	defer C.free(unsafe.Pointer(k))
-	defer C.free(unsafe.Pointer(v))
-	return kerr(C.kg_head(r.req, k, v))
+	// NUL-terminated copies in Go memory, which libkcgi only reads.
+	b := append(append(r.buf[:0], key...), 0)
+	v := len(b)
+	b = append(append(b, value...), 0)
+	r.buf = b
+	return opError("Head", kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
+		(*C.char)(unsafe.Pointer(&b[v])), r.block())))
+}
+
+// block is whether a call must block signals itself: a Server's thread
+// keeps them blocked, a CGI program's goroutine may change threads.
+func (r *Request) block() C.int {
+	if r.srv != nil {
+		return 0
+	}
+	return 1
 }
 
 // SetStatus writes the Status header with the text of s, such as
 // "Status: 404 Not Found".
 func (r *Request) SetStatus(s Status) error {
 	if s < 0 || s >= StatusMax {
-		return fmt.Errorf("SetStatus %d: %w", int(s), ErrHeader)
+		return opError("SetStatus", fmt.Errorf("%w: status %d", ErrHeader, int(s)))
 	}
 	return r.Head(RespStatus.String(), s.String())
 }
@@ -329,17 +463,17 @@ func (r *Request) body(call string, comp C.int) error {
 	if err := r.check(call, stateHead); err != nil {
 		return err
 	}
-	switch err := kerr(C.kg_body(r.req, comp)); {
+	switch err := kerr(C.kg_body(r.req, comp, r.block())); {
 	case err == nil:
 		r.state = stateBody
 		return nil
 	case comp == 1 && err == ErrForm:
-		return err // no compression here: nothing was set up
+		return opError(call, err) // no compression here: nothing was set up
 	default:
 		// libkcgi may have set up compression already, and asserts
 		// it is not set up twice: only Free may follow.
 		r.state = stateFailed
-		return err
+		return opError(call, err)
 	}
 }
 
@@ -368,8 +502,8 @@ func (r *Request) write(p unsafe.Pointer, n int) (int, error) {
 	if err := r.check("Write", stateBody); err != nil {
 		return 0, err
 	}
-	if err := kerr(C.kg_write(r.req, (*C.char)(p), C.size_t(n))); err != nil {
-		return 0, err
+	if err := kerr(C.kg_write(r.req, (*C.char)(p), C.size_t(n), r.block())); err != nil {
+		return 0, opError("Write", err)
 	}
 	return n, nil
 }
@@ -387,17 +521,21 @@ func (r *Request) Printf(format string, a ...any) (int, error) {
 
 // Free ends the response and frees the request (khttp_free(3)): libkcgi
 // flushes what is buffered and closes the connection. It must be called
-// once for every request, also when the response was never started. The
-// fields of r stay valid; its methods return ErrFreed.
+// once for every request, also when the response was never started;
+// calling it again does nothing and returns nil. The values already
+// read from r stay valid; its other methods return ErrFreed.
 func (r *Request) Free() error {
 	if r.state == stateFreed || r.req == nil {
-		return fmt.Errorf("Free: %w", ErrFreed)
+		return nil
 	}
-	C.kg_free(r.req)
-	r.req = nil
-	r.state = stateFreed
-	if r.done != nil {
-		r.done()
+	req := r.req
+	C.kg_free(req, r.block())
+	r.req, r.state = nil, stateFreed
+	if r.srv != nil {
+		r.srv.busy = false
+	} else { // ParseCGI's
+		C.free(unsafe.Pointer(req))
+		r.cfg.free()
 	}
 	return nil
 }

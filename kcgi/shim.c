@@ -1,6 +1,7 @@
 /*
  * shim.c wraps the libkcgi calls that may wait, write or fork; the Go
  * package calls the others (khttp_fcgi_test, the auth checks) directly.
+ * It also holds the table of validators.
  *
  * Variadic functions (khttp_head) cannot be called from cgo, so they
  * get a fixed "%s" format here.  More importantly, every call that may
@@ -133,142 +134,135 @@ kg_stdin(void)
 	close(fd[1]);
 }
 
+const struct kg_validator kg_validators[KG_VALID__MAX] = {
+	{ "none", NULL },		/* KG_VALID_NONE */
+	{ "bit", kvalid_bit },		/* KG_VALID_BIT */
+	{ "date", kvalid_date },	/* KG_VALID_DATE */
+	{ "double", kvalid_double },	/* KG_VALID_DOUBLE */
+	{ "email", kvalid_email },	/* KG_VALID_EMAIL */
+	{ "int", kvalid_int },		/* KG_VALID_INT */
+	{ "string", kvalid_string },	/* KG_VALID_STRING */
+	{ "stringne", kvalid_stringne },/* KG_VALID_STRINGNE */
+	{ "udouble", kvalid_udouble },	/* KG_VALID_UDOUBLE */
+	{ "uint", kvalid_uint },	/* KG_VALID_UINT */
+};
+
+/*
+ * The server's thread keeps asynchronous signals blocked until
+ * kg_fcgi_free: the Go package locks the server's goroutine to it, so
+ * its later calls need no mask changes of their own.
+ */
 enum kcgi_err
-kg_fcgi_init(struct kfcgi **fcgi,
-	const struct kvalid *keys, size_t keysz,
-	const char *const *pages, size_t pagesz, size_t defpage,
-	unsigned int debug, ssize_t sndbuf)
+kg_fcgi_init(struct kfcgi **fcgi, const struct kg_config *c, sigset_t *old)
 {
 	enum kcgi_err	 er;
-	sigset_t	 old;
-	struct kopts	 opts = { .sndbufsz = sndbuf };
+	struct kopts	 opts = { .sndbufsz = c->sndbuf };
 
-	kg_block(&old);
+	kg_block(old);
 	er = khttp_fcgi_initx(fcgi, kmimetypes, KMIME__MAX,
-	    keys, keysz, ksuffixmap, KMIME_TEXT_HTML,
-	    pages, pagesz, defpage, NULL, NULL, debug, &opts);
+	    c->keys, c->keysz, ksuffixmap, KMIME_TEXT_HTML,
+	    (const char *const *)c->pages, c->pagesz, c->defpage,
+	    NULL, NULL, c->debug, &opts);
 	/* The handler is installed before anything can fail. */
 	kg_onstack(SIGTERM);
 	if (er == KCGI_OK)
 		kg_stdin();
-	kg_restore(&old);
+	else
+		kg_restore(old);
 	return er;
 }
 
 enum kcgi_err
 kg_fcgi_parse(struct kfcgi *fcgi, struct kreq *req)
 {
-	enum kcgi_err	 er;
-	sigset_t	 old;
 
-	kg_block(&old);
-	er = khttp_fcgi_parse(fcgi, req);
-	kg_restore(&old);
-	return kg_parsed(req, er);
+	return kg_parsed(req, khttp_fcgi_parse(fcgi, req));
 }
 
 enum kcgi_err
-kg_fcgi_free(struct kfcgi *fcgi)
+kg_fcgi_free(struct kfcgi *fcgi, const sigset_t *old)
 {
 	enum kcgi_err	 er;
-	sigset_t	 old;
 
-	kg_block(&old);
 	er = khttp_fcgi_free(fcgi);
-	kg_restore(&old);
+	kg_restore(old);
 	return er;
 }
 
 enum kcgi_err
-kg_parse(struct kreq *req,
-	const struct kvalid *keys, size_t keysz,
-	const char *const *pages, size_t pagesz, size_t defpage,
-	unsigned int debug, ssize_t sndbuf)
+kg_parse(struct kreq *req, const struct kg_config *c)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
-	struct kopts	 opts = { .sndbufsz = sndbuf };
+	struct kopts	 opts = { .sndbufsz = c->sndbuf };
 
 	kg_block(&old);
 	er = khttp_parsex(req, ksuffixmap, kmimetypes, KMIME__MAX,
-	    keys, keysz, pages, pagesz, KMIME_TEXT_HTML, defpage,
-	    NULL, NULL, debug, &opts);
+	    c->keys, c->keysz, (const char *const *)c->pages, c->pagesz,
+	    KMIME_TEXT_HTML, c->defpage, NULL, NULL, c->debug, &opts);
 	kg_restore(&old);
 	return kg_parsed(req, er);
 }
 
+/*
+ * The calls on a parsed request.  With block unset, the caller's thread
+ * already has the signals blocked.
+ */
 enum kcgi_err
-kg_head(struct kreq *req, const char *key, const char *val)
+kg_head(struct kreq *req, const char *key, const char *val, int block)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
-	kg_block(&old);
+	if (block)
+		kg_block(&old);
 	er = khttp_head(req, key, "%s", val);
-	kg_restore(&old);
+	if (block)
+		kg_restore(&old);
 	return er;
 }
 
 enum kcgi_err
-kg_body(struct kreq *req, int comp)
+kg_body(struct kreq *req, int comp, int block)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
-	kg_block(&old);
+	if (block)
+		kg_block(&old);
 	er = comp < 0 ? khttp_body(req) : khttp_body_compress(req, comp);
-	kg_restore(&old);
+	if (block)
+		kg_restore(&old);
 	return er;
 }
 
 enum kcgi_err
-kg_write(struct kreq *req, const char *buf, size_t sz)
+kg_write(struct kreq *req, const char *buf, size_t sz, int block)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
-	kg_block(&old);
+	if (block)
+		kg_block(&old);
 	er = khttp_write(req, buf, sz);
-	kg_restore(&old);
+	if (block)
+		kg_restore(&old);
 	return er;
 }
 
 void
-kg_free(struct kreq *req)
+kg_free(struct kreq *req, int block)
 {
 	size_t			 sz;
 	const struct khead	*envs = kg_envs(req, &sz);
 	sigset_t		 old;
 
-	kg_block(&old);
+	if (block)
+		kg_block(&old);
 	khttp_free(req);
-	kg_restore(&old);
+	if (block)
+		kg_restore(&old);
 	kg_free_envs(envs);
-}
-
-/*
- * Map the Go package's Validator numbers to libkcgi's validators.
- * These run in libkcgi's sandboxed child, which is why they must be C.
- */
-int
-(*kg_validator(int v))(struct kpair *)
-{
-	static int (*const fns[])(struct kpair *) = {
-		NULL,
-		kvalid_bit,
-		kvalid_date,
-		kvalid_double,
-		kvalid_email,
-		kvalid_int,
-		kvalid_string,
-		kvalid_stringne,
-		kvalid_udouble,
-		kvalid_uint,
-	};
-
-	if (v < 0 || (size_t)v >= sizeof(fns) / sizeof(fns[0]))
-		return NULL;
-	return fns[v];
 }
 
 /* The sa_flags of a signal's handler, for the tests. */

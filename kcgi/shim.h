@@ -9,6 +9,7 @@
 #include <stdarg.h>	/* va_list */
 #include <stddef.h>	/* NULL */
 #include <stdint.h>	/* int64_t */
+#include <signal.h>	/* sigset_t */
 #include <stdlib.h>	/* free */
 #include <kcgi.h>
 
@@ -32,22 +33,61 @@
 #define	KRESP_PRIORITY	(-1)
 #endif
 
-enum kcgi_err	 kg_fcgi_init(struct kfcgi **,
-			const struct kvalid *, size_t,
-			const char *const *, size_t, size_t,
-			unsigned int, ssize_t);
+/*
+ * The validators the Go package offers, by the numbers of its Validator
+ * constants: kg_validators[KG_VALID_INT] is { "int", kvalid_int }.
+ */
+enum	kg_valid {
+	KG_VALID_NONE,
+	KG_VALID_BIT,
+	KG_VALID_DATE,
+	KG_VALID_DOUBLE,
+	KG_VALID_EMAIL,
+	KG_VALID_INT,
+	KG_VALID_STRING,
+	KG_VALID_STRINGNE,
+	KG_VALID_UDOUBLE,
+	KG_VALID_UINT,
+	KG_VALID__MAX
+};
+
+struct	kg_validator {
+	const char	 *name;
+	int		(*fn)(struct kpair *);
+};
+
+extern const struct kg_validator kg_validators[KG_VALID__MAX];
+
+/*
+ * What khttp_fcgi_initx and khttp_parsex are given, in C memory: libkcgi
+ * keeps the keys and pages for as long as the server lives.
+ */
+struct	kg_config {
+	struct kvalid	 *keys;
+	size_t		  keysz;
+	char		**pages;
+	size_t		  pagesz;
+	size_t		  defpage;
+	unsigned int	  debug;
+	ssize_t		  sndbuf;
+};
+
+/*
+ * Calls that may wait, write or fork.  With block set, each blocks
+ * asynchronous signals on its thread for its duration; a server's
+ * thread keeps them blocked from kg_fcgi_init to kg_fcgi_free, which
+ * restores the mask saved in *old.
+ */
+enum kcgi_err	 kg_fcgi_init(struct kfcgi **, const struct kg_config *,
+			sigset_t *);
 enum kcgi_err	 kg_fcgi_parse(struct kfcgi *, struct kreq *);
-enum kcgi_err	 kg_fcgi_free(struct kfcgi *);
-enum kcgi_err	 kg_parse(struct kreq *,
-			const struct kvalid *, size_t,
-			const char *const *, size_t, size_t,
-			unsigned int, ssize_t);
-enum kcgi_err	 kg_head(struct kreq *, const char *, const char *);
-enum kcgi_err	 kg_body(struct kreq *, int);
-enum kcgi_err	 kg_write(struct kreq *, const char *, size_t);
-void		 kg_free(struct kreq *);
+enum kcgi_err	 kg_fcgi_free(struct kfcgi *, const sigset_t *);
+enum kcgi_err	 kg_parse(struct kreq *, const struct kg_config *);
+enum kcgi_err	 kg_head(struct kreq *, const char *, const char *, int);
+enum kcgi_err	 kg_body(struct kreq *, int, int);
+enum kcgi_err	 kg_write(struct kreq *, const char *, size_t, int);
+void		 kg_free(struct kreq *, int);
 const struct khead *kg_envs(const struct kreq *, size_t *);
-int		 (*kg_validator(int))(struct kpair *);
 unsigned long	 kg_sigflags(int);
 int		 kg_sigblocked(int);
 

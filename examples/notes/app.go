@@ -142,7 +142,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	}
 	if kr, ok := kcgihttp.FromContext(r.Context()); ok {
 		// Only under kcgi: what libkcgi's sandboxed parser made of it.
-		w.Header().Set("X-Kcgi-Fields", strconv.Itoa(len(kr.Fields)))
+		w.Header().Set("X-Kcgi-Fields", strconv.Itoa(len(kr.Fields())))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)

@@ -16,7 +16,7 @@ func ExampleServe() {
 	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "Hello, "+r.FormValue("name")+"\n")
 		if kr, ok := kcgihttp.FromContext(r.Context()); ok {
-			fmt.Fprintf(w, "libkcgi parsed %d fields\n", len(kr.Fields))
+			fmt.Fprintf(w, "libkcgi parsed %d fields\n", len(kr.Fields()))
 		}
 	})
 	if err := kcgihttp.Serve(nil, mux); err != nil {

@@ -18,14 +18,18 @@ func FuzzHTTPRequest(f *testing.F) {
 	f.Add("PUT", "/j", "", "application/json", "", []byte(`{"a":1}`), "", "HTTP/1.1")
 	f.Add("", "", "", "", "", []byte(nil), "", "")
 	f.Fuzz(func(t *testing.T, method, uri, query, ctype, key string, value []byte, file, proto string) {
-		r := &kcgi.Request{
-			Env: []kcgi.KeyValue{
-				kv("REQUEST_METHOD", method), kv("REQUEST_URI", uri), kv("QUERY_STRING", query),
-				kv("CONTENT_TYPE", ctype), kv("SERVER_PROTOCOL", proto), kv("HTTP_HOST", "h"),
+		p := &parsed{
+			env: map[string]string{
+				"REQUEST_METHOD": method, "REQUEST_URI": uri, "QUERY_STRING": query,
+				"CONTENT_TYPE": ctype, "SERVER_PROTOCOL": proto, "HTTP_HOST": "h",
 			},
-			Fields: []kcgi.Pair{{Key: key, Value: value, File: file, ContentType: ctype}},
+			fields: []kcgi.Pair{{Key: key, Value: value, File: file, ContentType: ctype}},
+			ctype:  ctype,
 		}
-		hr, err := NewRequest(r)
+		if key == "" && !isMultipart(ctype) {
+			p.rawBody = &p.fields[0]
+		}
+		hr, err := p.request()
 		if err != nil {
 			return
 		}

@@ -73,7 +73,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 		} else if err != nil {
 			return err
 		}
-		serve(r, h, nil)
+		serve(r, parsedOf(r), h)
 	}
 }
 
@@ -87,11 +87,11 @@ func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
 	if err != nil {
 		return err
 	}
-	var env map[string]string
-	if r.Env == nil {
-		env = processEnv()
+	p := parsedOf(r)
+	if p.env == nil {
+		p.env = processEnv()
 	}
-	serve(r, h, env)
+	serve(r, p, h)
 	return nil
 }
 
@@ -104,18 +104,14 @@ func FromContext(ctx context.Context) (*kcgi.Request, bool) {
 	return r, ok
 }
 
-// serve answers r with h; env, if not nil, is the environment to build
-// the *http.Request from instead of r's.
-func serve(r *kcgi.Request, h http.Handler, env map[string]string) {
+// serve answers r, as p reads it, with h.
+func serve(r *kcgi.Request, p *parsed, h http.Handler) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
 	w := &response{r: r, header: make(http.Header)}
 	defer w.finish()
-	if env == nil {
-		env = requestEnv(r)
-	}
-	hr, err := newRequest(r, env)
+	hr, err := p.request()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "kcgihttp: %v\n", err)
 		code := http.StatusInternalServerError

@@ -61,7 +61,7 @@ func testHandler() http.Handler {
 		kr, ok := FromContext(r.Context())
 		body, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "method=%s uri=%s path=%s proto=%s host=%s tls=%v kcgi=%v fields=%d\n",
-			r.Method, r.RequestURI, r.URL.Path, r.Proto, r.Host, r.TLS != nil, ok, len(kr.Fields))
+			r.Method, r.RequestURI, r.URL.Path, r.Proto, r.Host, r.TLS != nil, ok, len(kr.Fields()))
 		fmt.Fprintf(w, "a=%q q=%q postform=%q body=%q\n", r.FormValue("a"), r.Form["q"], r.PostForm, body)
 		if f, h, err := r.FormFile("up"); err == nil {
 			b, _ := io.ReadAll(f)
@@ -209,17 +209,17 @@ func TestHandlerNoLibkcgiGzip(t *testing.T) {
 // validator wrote, the query is told from the body by libkcgi's rules,
 // and ContentLength is CONTENT_LENGTH.
 func TestNewRequestFields(t *testing.T) {
-	r := &kcgi.Request{
-		Env: []kcgi.KeyValue{kv("REQUEST_METHOD", "POST"), kv("SERVER_PROTOCOL", "HTTP/1.1"),
-			kv("REQUEST_URI", "/x?a=% 41&b=2"), kv("QUERY_STRING", "a=% 41&b=2"), kv("CONTENT_LENGTH", "19"),
-			kv("CONTENT_TYPE", "application/x-www-form-urlencoded")},
-		Fields: []kcgi.Pair{
+	p := &parsed{
+		env: map[string]string{"REQUEST_METHOD": "POST", "SERVER_PROTOCOL": "HTTP/1.1",
+			"REQUEST_URI": "/x?a=% 41&b=2", "QUERY_STRING": "a=% 41&b=2", "CONTENT_LENGTH": "19",
+			"CONTENT_TYPE": "application/x-www-form-urlencoded"},
+		fields: []kcgi.Pair{
 			{Key: "int", Value: []byte(" 5\x00"), State: kcgi.PairValid},
 			{Key: "a", Value: []byte("A1")},
 			{Key: "b", Value: []byte("2")},
 		},
 	}
-	hr, err := NewRequest(r)
+	hr, err := p.request()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,15 +231,15 @@ func TestNewRequestFields(t *testing.T) {
 // Without libkcgi's environment (before 1.0.0) the request is rebuilt
 // from the parsed values; the query only when the body is not a form.
 func TestRebuildEnv(t *testing.T) {
-	r := &kcgi.Request{
-		Method: kcgi.MethodGet, ScriptName: "/app", FullPath: "/a b/c.txt", Host: "example.com:8080",
-		Port: 8080, RemoteAddr: "192.0.2.1", Scheme: kcgi.SchemeHTTPS,
-		Headers: []kcgi.KeyValue{kv("Host", "example.com:8080"), kv("User-Agent", "t"), kv("X-Custom-Thing", "1")},
-		Fields: []kcgi.Pair{
+	p := &parsed{
+		method: kcgi.MethodGet, scriptName: "/app", fullPath: "/a b/c.txt", host: "example.com:8080",
+		port: 8080, remoteAddr: "192.0.2.1", https: true,
+		headers: []kcgi.KeyValue{kv("Host", "example.com:8080"), kv("User-Agent", "t"), kv("X-Custom-Thing", "1")},
+		fields: []kcgi.Pair{
 			{Key: "q", Value: []byte("1")}, {Key: "x", Value: []byte("a&b")}, {Key: "q", Value: []byte("é")},
 		},
 	}
-	hr, err := newRequest(r, rebuildEnv(r))
+	hr, err := p.request()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,18 +250,18 @@ func TestRebuildEnv(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 
-	r.Method = kcgi.MethodPost
-	r.Headers = append(r.Headers, kv("Content-Type", "application/x-www-form-urlencoded"),
+	p.method = kcgi.MethodPost
+	p.headers = append(p.headers, kv("Content-Type", "application/x-www-form-urlencoded"),
 		kv("Content-Length", "7"))
-	if hr, err = newRequest(r, rebuildEnv(r)); err != nil {
+	if hr, err = p.request(); err != nil {
 		t.Fatal(err)
 	}
 	if hr.URL.RawQuery != "" || len(hr.PostForm["q"]) != 2 || hr.ContentLength != 7 {
 		t.Errorf("form body: query %q, PostForm %v, ContentLength %d", hr.URL.RawQuery, hr.PostForm, hr.ContentLength)
 	}
 
-	r.Method = kcgi.MethodMax
-	if _, err := newRequest(r, rebuildEnv(r)); !errors.Is(err, ErrMethod) {
+	p.method = kcgi.MethodMax
+	if _, err := p.request(); !errors.Is(err, ErrMethod) {
 		t.Errorf("unknown method: %v", err)
 	}
 }

@@ -50,41 +50,83 @@ var ErrMethod = errors.New("kcgihttp: method unknown to libkcgi")
 //   - ContentLength and the form's content type come from the
 //     Content-Length and Content-Type headers, which nginx passes on.
 func NewRequest(r *kcgi.Request) (*http.Request, error) {
-	return newRequest(r, requestEnv(r))
+	return parsedOf(r).request()
 }
 
-func newRequest(r *kcgi.Request, env map[string]string) (*http.Request, error) {
+// parsed is what the adapter reads of a kcgi.Request.
+type parsed struct {
+	method  kcgi.Method
+	env     map[string]string // nil when libkcgi passed none
+	headers []kcgi.KeyValue
+	fields  []kcgi.Pair
+	rawBody *kcgi.Pair
+	ctype   string // the CONTENT_TYPE libkcgi went by
+
+	scriptName, fullPath, host, remoteAddr string
+	port                                   int
+	https                                  bool
+}
+
+func parsedOf(r *kcgi.Request) *parsed {
+	p := &parsed{
+		method:     r.Method,
+		headers:    r.Headers(),
+		fields:     r.Fields(),
+		ctype:      r.ContentType(),
+		scriptName: r.ScriptName(),
+		fullPath:   r.FullPath(),
+		host:       r.Host(),
+		remoteAddr: r.RemoteAddr(),
+		port:       r.Port,
+		https:      r.Scheme == kcgi.SchemeHTTPS,
+	}
+	p.rawBody, _ = r.RawBody()
+	if env := r.Env(); env != nil || kcgi.HaveEnv {
+		p.env = make(map[string]string, len(env))
+		for _, kv := range env {
+			p.env[kv.Key] = kv.Value
+		}
+	}
+	return p
+}
+
+// request builds the *http.Request, from p.env or, if nil, from the
+// environment rebuildEnv makes.
+func (p *parsed) request() (*http.Request, error) {
+	env := p.env
 	if env == nil {
-		return nil, fmt.Errorf("%w: %s", ErrMethod, r.Method)
+		if env = p.rebuildEnv(); env == nil {
+			return nil, fmt.Errorf("%w (libkcgi %s)", ErrMethod, kcgi.Version)
+		}
 	}
 	hr, err := cgi.RequestFromMap(env)
 	if err != nil {
 		return nil, err
 	}
 	hr.Body = http.NoBody
-	if p, ok := r.RawBody(); ok {
-		hr.Body = io.NopCloser(bytes.NewReader(p.Value))
+	if p.rawBody != nil {
+		hr.Body = io.NopCloser(bytes.NewReader(p.rawBody.Value))
 	}
-	nbody := len(r.Fields) - queryPairs(env["QUERY_STRING"])
+	nbody := len(p.fields) - queryPairs(env["QUERY_STRING"])
 	hr.Form, hr.PostForm = make(url.Values), make(url.Values)
 	var files []*kcgi.Pair
-	for i := range r.Fields {
-		p := &r.Fields[i]
+	for i := range p.fields {
+		f := &p.fields[i]
 		switch {
-		case p.File != "":
-			files = append(files, p)
-		case p.Key == "":
+		case f.File != "":
+			files = append(files, f)
+		case f.Key == "":
 			// The raw body, or a nameless multipart part, which
 			// net/http skips too.
 		default:
-			v := formValue(p)
-			hr.Form[p.Key] = append(hr.Form[p.Key], v)
+			v := formValue(f)
+			hr.Form[f.Key] = append(hr.Form[f.Key], v)
 			if i < nbody {
-				hr.PostForm[p.Key] = append(hr.PostForm[p.Key], v)
+				hr.PostForm[f.Key] = append(hr.PostForm[f.Key], v)
 			}
 		}
 	}
-	if isMultipart(r.ContentType()) {
+	if isMultipart(p.ctype) {
 		if hr.MultipartForm, err = multipartForm(hr.PostForm, files); err != nil {
 			return nil, err
 		}
@@ -109,38 +151,25 @@ func isForm(ct string, m kcgi.Method) bool {
 	return m == kcgi.MethodPost && strings.EqualFold(ct, "text/plain")
 }
 
-// requestEnv is r's environment: libkcgi's, or, before 1.0.0, one
-// rebuilt from what libkcgi parsed, as NewRequest describes; nil if the
-// method is unknown.
-func requestEnv(r *kcgi.Request) map[string]string {
-	if r.Env != nil || kcgi.HaveEnv {
-		env := make(map[string]string, len(r.Env))
-		for _, kv := range r.Env {
-			env[kv.Key] = kv.Value
-		}
-		return env
-	}
-	return rebuildEnv(r)
-}
-
-// rebuildEnv makes the CGI environment of r from its parsed values.
-func rebuildEnv(r *kcgi.Request) map[string]string {
-	if r.Method < 0 || r.Method >= kcgi.MethodMax {
+// rebuildEnv makes a CGI environment of what libkcgi parsed, as
+// NewRequest describes; nil if the method is unknown.
+func (p *parsed) rebuildEnv() map[string]string {
+	if p.method < 0 || p.method >= kcgi.MethodMax {
 		return nil
 	}
 	env := map[string]string{
-		"REQUEST_METHOD":  r.Method.String(),
+		"REQUEST_METHOD":  p.method.String(),
 		"SERVER_PROTOCOL": "HTTP/1.1",
-		"SCRIPT_NAME":     r.ScriptName,
-		"PATH_INFO":       r.FullPath,
-		"SERVER_PORT":     strconv.Itoa(r.Port),
-		"REMOTE_ADDR":     r.RemoteAddr,
-		"HTTP_HOST":       r.Host,
+		"SCRIPT_NAME":     p.scriptName,
+		"PATH_INFO":       p.fullPath,
+		"SERVER_PORT":     strconv.Itoa(p.port),
+		"REMOTE_ADDR":     p.remoteAddr,
+		"HTTP_HOST":       p.host,
 	}
-	if r.Scheme == kcgi.SchemeHTTPS {
+	if p.https {
 		env["HTTPS"] = "on"
 	}
-	for _, h := range r.Headers {
+	for _, h := range p.headers {
 		env["HTTP_"+strings.ToUpper(strings.ReplaceAll(h.Key, "-", "_"))] = h.Value
 	}
 	for _, k := range []string{"CONTENT_TYPE", "CONTENT_LENGTH"} {
@@ -148,19 +177,19 @@ func rebuildEnv(r *kcgi.Request) map[string]string {
 			env[k] = v
 		}
 	}
-	u := url.URL{Path: r.ScriptName + r.FullPath}
-	if !isForm(env["CONTENT_TYPE"], r.Method) {
+	u := url.URL{Path: p.scriptName + p.fullPath}
+	if !isForm(env["CONTENT_TYPE"], p.method) {
 		q := make(url.Values)
 		var keys []string
-		for i := range r.Fields {
-			p := &r.Fields[i]
-			if p.Key == "" || p.File != "" {
+		for i := range p.fields {
+			f := &p.fields[i]
+			if f.Key == "" || f.File != "" {
 				continue
 			}
-			if _, ok := q[p.Key]; !ok {
-				keys = append(keys, p.Key)
+			if _, ok := q[f.Key]; !ok {
+				keys = append(keys, f.Key)
 			}
-			q[p.Key] = append(q[p.Key], formValue(p))
+			q[f.Key] = append(q[f.Key], formValue(f))
 		}
 		u.RawQuery = encodeOrdered(q, keys)
 	}
