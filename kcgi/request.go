@@ -37,14 +37,14 @@ type Request struct {
 	state int
 	buf   []byte // Head's NUL-terminated copies, reused
 
-	read     uint32 // which of the values below are copied: 1<<value
-	strs     [nstrs]string
-	headers  []KeyValue
-	env      []KeyValue
-	fields   []Pair
-	cookies  []Pair
-	auth     Auth
-	buckets  [nbuckets][][]int // per bucket and key: indices into fields or cookies
+	read    uint32 // which of the values below are copied: 1<<value
+	strs    [nstrs]string
+	headers []KeyValue
+	env     []KeyValue
+	fields  []Pair
+	cookies []Pair
+	auth    Auth
+	buckets [nbuckets][][]int // per bucket and key: indices into fields or cookies
 }
 
 // The values a Request copies when first read, by their bit in read.
@@ -56,7 +56,7 @@ const (
 	valHost
 	valRemoteAddr
 	valScriptName
-	nstrs // the values above are strings, in strs
+	nstrs      // the values above are strings, in strs
 	valHeaders = iota - 1
 	valEnv
 	valFields
