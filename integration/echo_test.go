@@ -637,8 +637,8 @@ func TestEchoInject(t *testing.T) {
 		t.Errorf("%d inject lines, want 6:\n%s", len(lines), harness.Clip(body, 1000))
 	}
 	for _, m := range lines {
-		if !bytes.HasPrefix(m[2], []byte("kcgi: invalid header")) {
-			t.Errorf("header %s: error %s, want kcgi: invalid header", m[1], m[2])
+		if !bytes.HasPrefix(m[2], []byte("kcgi: Head: invalid header")) {
+			t.Errorf("header %s: error %s, want kcgi: Head: invalid header", m[1], m[2])
 		}
 	}
 	if !bytes.Contains(body, []byte("\nraw \x00\x01\xff\r\n")) {
