@@ -26,12 +26,18 @@ GOLDFLAGS_static = -linkmode external -extldflags -static
 GOLDFLAGS_dynamic = -linkmode external
 
 # .build/lib holds only the static libkcgi.a (and libz.a).  Searched
-# first, it makes -lkcgi pick the archive over libkcgi.so.
+# first, it makes -lkcgi pick the archive over libkcgi.so, in every
+# build and test: nothing depends on the loader finding libkcgi.so.
+# Go's build cache does not see which kcgi.h and libkcgi.a a build used
+# (go help cache): naming them in CGO_CPPFLAGS makes another kcgi, or
+# another version in the same place, rebuild the package.
 LIBSTATIC = -L`pwd`/.build/lib
-GOBUILD = CGO_LDFLAGS="$(LIBSTATIC) $$CGO_LDFLAGS" $(GO) build \
+GOENV = CGO_LDFLAGS="$(LIBSTATIC) $$CGO_LDFLAGS" \
+	CGO_CPPFLAGS="$(KCGI_CFLAGS) -DKG_PC_VERSION=$(KCGI_VERSION) $$CGO_CPPFLAGS"
+GOBUILD = $(GOENV) $(GO) build \
 	-tags netgo,osusergo -ldflags '$(GOLDFLAGS_$(LINK))'
 
-.PHONY: all reference reference-dynamic install test test-short bench clean $(CMDS) $(EXAMPLES)
+.PHONY: all reference reference-dynamic install test test-short bench clean libs $(CMDS) $(EXAMPLES)
 .SUFFIXES:
 .SUFFIXES: .c .dyn
 
@@ -42,10 +48,10 @@ reference: $(REFS)
 reference-dynamic: $(REFS:=.dyn)
 
 # go decides from its cache what to rebuild, so always run it.
-$(CMDS): .build/lib
+$(CMDS): libs
 	$(GOBUILD) -o $@ ./cmd/$@
 
-$(EXAMPLES): .build/lib
+$(EXAMPLES): libs
 	$(GOBUILD) -o $@ ./examples/$@
 
 # Built as kcgi's tutorial says: cc -c, then cc -static.
@@ -58,13 +64,17 @@ $(EXAMPLES): .build/lib
 	$(CC) $(CFLAGS) $(KCGI_CFLAGS) -c -o $@.o $<
 	$(CC) $(LIBSTATIC) -o $@ $@.o $(KCGI_LIBS)
 
-$(REFS:=.dyn): .build/lib
+$(REFS:=.dyn): libs
 
-.build/lib:
-	test -f $(KCGI_LIBDIR)/libkcgi.a
-	mkdir -p $@
-	ln -sf $(KCGI_LIBDIR)/libkcgi.a $@/
-	if [ -f $(ZLIB_LIBDIR)/libz.a ]; then ln -sf $(ZLIB_LIBDIR)/libz.a $@/; fi
+# Made anew each time: PKG_CONFIG_PATH may name another kcgi than the
+# last build's.
+libs:
+	@test -f $(KCGI_LIBDIR)/libkcgi.a || { \
+	    echo "no $(KCGI_LIBDIR)/libkcgi.a: install kcgi (see README.md, Prerequisites)" >&2; exit 1; }
+	rm -rf .build/lib
+	mkdir -p .build/lib
+	ln -s $(KCGI_LIBDIR)/libkcgi.a .build/lib/
+	if [ -f $(ZLIB_LIBDIR)/libz.a ]; then ln -s $(ZLIB_LIBDIR)/libz.a .build/lib/; fi
 
 # Installs into the kfcgi chroot.  A dynamic program also gets the
 # loader and every library ldd lists, at the same path in the chroot
@@ -84,20 +94,20 @@ install: $(CMDS) $(EXAMPLES)
 
 # cgocheck2 also catches a Go pointer stored in C memory, such as in
 # what libkcgi keeps of the Config.
-test:
-	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 30m ./...
-	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./kcgi/
+test: libs
+	$(GOENV) $(GO) vet ./...
+	$(GOENV) $(GO) test -count=1 -timeout 30m ./...
+	$(GOENV) GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./kcgi/
 
-test-short:
-	$(GO) vet ./...
-	$(GO) test -short -count=1 -timeout 10m ./...
+test-short: libs
+	$(GOENV) $(GO) vet ./...
+	$(GOENV) $(GO) test -short -count=1 -timeout 10m ./...
 
 # Micro-benchmarks of the binding, then C, Go and net/http/fcgi workers
 # end to end behind nginx and kfcgi (needs root, nginx and wrk; writes
 # results/).  For example: make bench BENCHFLAGS='-rounds 3 -d 2s'.
-bench:
-	$(GO) test -run '^$$' -bench . ./kcgi/
+bench: libs
+	$(GOENV) $(GO) test -run '^$$' -bench . ./kcgi/
 	$(GO) run ./internal/bench $(BENCHFLAGS)
 
 clean:
