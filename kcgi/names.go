@@ -43,6 +43,20 @@ const (
 	SchemeMax Scheme = C.KSCHEME__MAX
 )
 
+// headerMatchesLibrary stops the program when the kcgi.h it was
+// compiled with is not the linked libkcgi's: libkcgi 1.0.0 inserted
+// names into its enums, so a mismatch names the wrong headers, and the
+// tables below would be read past their end. Go's build cache does not
+// notice a kcgi installed in place of another (go help cache).
+var headerMatchesLibrary = func() bool {
+	if s := C.GoString(C.kresps[C.KRESP_STATUS]); s != "Status" {
+		panic("kcgi: compiled with the kcgi.h of libkcgi " + C.KCGI_VERSION +
+			" but linked with another libkcgi (kresps[KRESP_STATUS] is " + strconv.Quote(s) +
+			"): rebuild after go clean -cache, or with make")
+	}
+	return true
+}()
+
 var (
 	statusText = cstrings(unsafe.Pointer(&C.khttps[0]), C.KHTTP__MAX)
 	respText   = cstrings(unsafe.Pointer(&C.kresps[0]), C.KRESP__MAX)

@@ -19,6 +19,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +76,8 @@ type server struct {
 	Binary  int64   // size in bytes
 	RSSWarm []int64 // VmRSS of each worker after the warm-up, KiB
 	RSSEnd  []int64 // and after the last round
+	PSSWarm []int64 // PSS of each worker and its children after the warm-up, KiB
+	PSSEnd  []int64 // and after the last round
 	Rounds  []round
 	Err     string `json:",omitempty"` // why it stopped, if it did
 
@@ -105,8 +108,12 @@ func run() error {
 		return err
 	}
 	defer harness.RemoveBuilds()
-	r := new(runner)
-	defer r.close()
+	var running []io.Closer // kfcgi and nginx, closed last first
+	defer func() {
+		for i := len(running) - 1; i >= 0; i-- {
+			running[i].Close()
+		}
+	}()
 	var servers [][]*server // by pool
 	for _, name := range strings.Split(*flagPools, ",") {
 		pool, ok := pools[name]
@@ -119,7 +126,7 @@ func run() error {
 				fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: it serves only in the fixed pool\n", c.Name, name)
 				continue
 			}
-			if s := start(r, c, name, pool); s != nil {
+			if s := start(&running, c, name, pool); s != nil {
 				ss = append(ss, s)
 			}
 		}
@@ -134,7 +141,7 @@ func run() error {
 	for _, ss := range servers {
 		for _, s := range ss {
 			wrk(ctx, s, *flagWarm)
-			s.RSSWarm = workerRSS(s)
+			s.RSSWarm, s.PSSWarm = workerMem(s)
 		}
 	}
 	for i := 0; i < *flagRounds; i++ {
@@ -159,7 +166,7 @@ func run() error {
 	}
 	for _, ss := range servers {
 		for _, s := range ss {
-			s.RSSEnd = workerRSS(s)
+			s.RSSEnd, s.PSSEnd = workerMem(s)
 		}
 	}
 	return report(servers)
@@ -182,9 +189,10 @@ func check() error {
 	return os.Chdir(root)
 }
 
-// start builds c, runs it under kfcgi in pool behind nginx and checks
-// one response. It returns nil, with a note, if any of that fails.
-func start(r *runner, c contender, pool string, p harness.Pool) *server {
+// start builds c, runs it under kfcgi in pool behind nginx, adding
+// both to running, and checks one response. It returns nil, with a
+// note, if any of that fails.
+func start(running *[]io.Closer, c contender, pool string, p harness.Pool) *server {
 	skip := func(err error) *server {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: %s\n", c.Name, pool, msg)
@@ -201,16 +209,17 @@ func start(r *runner, c contender, pool string, p harness.Pool) *server {
 	s := &server{contender: c, Pool: pool, Binary: fi.Size()}
 	// kfcgi's default backlog, twice the workers, makes nginx answer
 	// 502 when more connections wait.
-	if err := r.try(func() {
-		s.k = harness.StartKfcgi(r, harness.KfcgiConfig{Binary: bin, Pool: p, Env: c.Env,
-			Args: []string{"-l", strconv.Itoa(*flagBacklog)}, NoSandbox: c.NetHTTP})
-	}); err != nil {
+	s.k, err = harness.NewKfcgi(harness.KfcgiConfig{Binary: bin, Pool: p, Env: c.Env,
+		Args: []string{"-l", strconv.Itoa(*flagBacklog)}, NoSandbox: c.NetHTTP})
+	if err != nil {
 		return skip(err)
 	}
-	var n *harness.Nginx
-	if err := r.try(func() { n = harness.StartNginx(r, harness.NginxConfig{Socket: s.k.Socket}) }); err != nil {
+	*running = append(*running, s.k)
+	n, err := harness.NewNginx(harness.NginxConfig{Socket: s.k.Socket})
+	if err != nil {
 		return skip(err)
 	}
+	*running = append(*running, n)
 	s.url = n.URL("/app")
 	resp, err := harness.Do(n.Addr, []byte("GET /app HTTP/1.0\r\nHost: localhost\r\n\r\n"), 10*time.Second)
 	switch {
@@ -265,11 +274,11 @@ func measure(ctx context.Context, s *server) (round, error) {
 	}, nil
 }
 
-func workerRSS(s *server) []int64 {
-	var kb []int64
+func workerMem(s *server) (rss, pss []int64) {
 	for _, pid := range s.k.Workers() {
-		rss, _ := harness.RSS(pid)
-		kb = append(kb, rss>>10)
+		r, _ := harness.RSS(pid)
+		rss = append(rss, r>>10)
+		pss = append(pss, treePSS(pid))
 	}
-	return kb
+	return rss, pss
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kcgi-go/kcgi-go/internal/harness"
 )
 
 // userHZ is the unit of the times in /proc/PID/stat.
@@ -86,4 +88,24 @@ func statFields(pid int) ([]string, error) {
 		return nil, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
 	return strings.Fields(string(b[i+1:])), nil
+}
+
+// treePSS returns the proportional set size, in KiB, of pid and its
+// children (a worker and libkcgi's sandboxed children), from
+// /proc/PID/smaps_rollup: pages shared between them count once in all.
+func treePSS(pid int) int64 {
+	var kb int64
+	for _, p := range append([]int{pid}, harness.Children(pid)...) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", p))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "Pss:" {
+				v, _ := strconv.ParseInt(f[1], 10, 64)
+				kb += v
+			}
+		}
+	}
+	return kb
 }

@@ -70,19 +70,16 @@ type Kfcgi struct {
 	Pool   Pool
 
 	noKids bool // the workers fork no kcgi children
-	tb     testing.TB
 	cmd    *exec.Cmd
 	log    *os.File
 	done   chan struct{} // closed once kfcgi has exited and been reaped
 }
 
-// StartKfcgi makes a jail under /tmp, starts kfcgi in it and waits
+// NewKfcgi makes a jail under /tmp, starts kfcgi in it and waits
 // until the socket listens and the initial workers have finished
 // khttp_fcgi_init (each has its two sandboxed children, unless
-// cfg.NoSandbox). The server is killed, with every process of its
-// group, when the test ends.
-func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
-	tb.Helper()
+// cfg.NoSandbox). Close kills it, with every process of its group.
+func NewKfcgi(cfg KfcgiConfig) (*Kfcgi, error) {
 	if cfg.Name == "" {
 		cfg.Name = filepath.Base(cfg.Binary)
 	}
@@ -97,19 +94,18 @@ func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	}
 	jail, err := makeJail(cfg.Binary, cfg.Name)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	log, err := os.CreateTemp("", "kcgi-kfcgi-*.log")
 	if err != nil {
 		os.RemoveAll(jail)
-		tb.Fatal(err)
+		return nil, err
 	}
 	k := &Kfcgi{
 		Jail:   jail,
 		Socket: filepath.Join(jail, "run", cfg.Name+".sock"),
 		Pool:   cfg.Pool,
 		noKids: cfg.NoSandbox,
-		tb:     tb,
 		log:    log,
 		done:   make(chan struct{}),
 	}
@@ -126,13 +122,33 @@ func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	if err := k.cmd.Start(); err != nil {
 		os.RemoveAll(jail)
 		os.Remove(log.Name())
-		tb.Fatal(err)
+		return nil, err
 	}
 	go func() { k.cmd.Wait(); close(k.done) }()
-	tb.Cleanup(k.cleanup)
 	if err := k.waitReady(10 * time.Second); err != nil {
-		tb.Fatalf("kfcgi %s: %v\nlog:\n%s", strings.Join(args, " "), err, k.Log())
+		err = fmt.Errorf("kfcgi %s: %v\nlog:\n%s", strings.Join(args, " "), err, k.Log())
+		k.Close()
+		return nil, err
 	}
+	return k, nil
+}
+
+// StartKfcgi is [NewKfcgi] for a test: it stops the test on failure,
+// and kills kfcgi when the test ends, failing it if processes are left.
+func StartKfcgi(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
+	tb.Helper()
+	k, err := NewKfcgi(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("kfcgi log (last 4 KiB):\n%s", tail(k.Log(), 4096))
+		}
+		if err := k.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
 	return k
 }
 
@@ -198,26 +214,31 @@ func (k *Kfcgi) ready() bool {
 	return true
 }
 
-func (k *Kfcgi) cleanup() {
+// Close kills kfcgi and every process of its group, waits for them,
+// and removes the jail and the log. It may be called again.
+func (k *Kfcgi) Close() error {
+	if k.Jail == "" {
+		return nil
+	}
+	var err error
 	syscall.Kill(-k.PID(), syscall.SIGKILL)
 	select {
 	case <-k.done:
 	case <-time.After(5 * time.Second):
-		k.tb.Errorf("kfcgi %d not reaped after SIGKILL", k.PID())
+		err = fmt.Errorf("kfcgi %d not reaped after SIGKILL", k.PID())
 	}
 	for i := 0; len(Group(k.PID())) > 0; i++ {
 		if i == 500 {
-			k.tb.Errorf("processes left 5s after SIGKILL: %v", Group(k.PID()))
+			err = fmt.Errorf("processes left 5s after SIGKILL: %v", Group(k.PID()))
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if k.tb.Failed() {
-		k.tb.Logf("kfcgi log (last 4 KiB):\n%s", tail(k.Log(), 4096))
-	}
 	os.RemoveAll(k.Jail)
 	k.log.Close()
 	os.Remove(k.log.Name())
+	k.Jail = ""
+	return err
 }
 
 // PID returns the process ID of kfcgi.

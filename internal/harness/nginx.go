@@ -3,16 +3,10 @@ package harness
 // This file runs nginx as a FastCGI front end on a loopback port.
 
 import (
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"text/template"
-	"time"
 )
 
 // NginxConfig describes an nginx front end for one FastCGI socket.
@@ -35,16 +29,9 @@ type NginxConfig struct {
 }
 
 // Nginx is a running nginx. It runs as root in one process (no master),
-// so that it can reach a socket whatever its owner.
-type Nginx struct {
-	Dir  string // holds nginx.conf, the logs and the temp directories
-	Port int
-	Addr string // 127.0.0.1:Port
-
-	tb   testing.TB
-	cmd  *exec.Cmd
-	done chan struct{}
-}
+// so that it can reach a socket whatever its owner. Its Dir holds
+// nginx.conf, the logs and the temporary directories.
+type Nginx struct{ *daemon }
 
 var nginxConf = template.Must(template.New("nginx.conf").Parse(`daemon off;
 master_process off;
@@ -78,84 +65,43 @@ http {
 }
 `))
 
-// StartNginx writes a configuration into a temporary directory, starts
+// NewNginx writes a configuration into a temporary directory, starts
 // nginx on a free loopback port and waits until it accepts
 // connections. SCRIPT_NAME comes from fastcgi_params
 // ($fastcgi_script_name, set by fastcgi_split_path_info). There is no
-// fastcgi_keep_conn: libkcgi refuses FCGI_KEEP_CONN. nginx is stopped
-// when the test ends.
-func StartNginx(tb testing.TB, cfg NginxConfig) *Nginx {
-	tb.Helper()
+// fastcgi_keep_conn: libkcgi refuses FCGI_KEEP_CONN. Close stops it.
+func NewNginx(cfg NginxConfig) (*Nginx, error) {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "/app"
 	}
-	var err error
-	for try := 0; try < 3; try++ {
-		var n *Nginx
-		if n, err = startNginx(tb, cfg); err == nil {
-			return n
-		}
+	d, err := startDaemon("nginx", nginxConf, func(where daemonData) (any, error) {
+		return struct {
+			NginxConfig
+			daemonData
+		}{cfg, where}, nil
+	}, func(dir, conf string) []string {
+		return []string{"-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")}
+	})
+	if err != nil {
+		return nil, err
 	}
-	tb.Fatal(err)
-	return nil
+	return &Nginx{d}, nil
 }
 
-func startNginx(tb testing.TB, cfg NginxConfig) (*Nginx, error) {
-	port, err := FreePort()
+// StartNginx is [NewNginx] for a test: it stops the test on failure,
+// and nginx when the test ends.
+func StartNginx(tb testing.TB, cfg NginxConfig) *Nginx {
+	tb.Helper()
+	n, err := NewNginx(cfg)
 	if err != nil {
-		return nil, err
+		tb.Fatal(err)
 	}
-	n := &Nginx{Dir: tb.TempDir(), Port: port, tb: tb, done: make(chan struct{})}
-	n.Addr = fmt.Sprintf("127.0.0.1:%d", port)
-	conf := filepath.Join(n.Dir, "nginx.conf")
-	f, err := os.Create(conf)
-	if err != nil {
-		return nil, err
-	}
-	err = nginxConf.Execute(f, struct {
-		NginxConfig
-		Dir, Addr string
-	}{cfg, n.Dir, n.Addr})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	n.cmd = exec.Command("nginx", "-p", n.Dir, "-c", conf, "-e", filepath.Join(n.Dir, "error.log"))
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := n.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { n.cmd.Wait(); close(n.done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-n.done:
-			return nil, fmt.Errorf("nginx exited: %v\n%s", n.cmd.ProcessState, tail(n.ErrorLog(), 2048))
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", n.Addr, time.Second); err == nil {
-			c.Close()
-			tb.Cleanup(n.cleanup)
-			return n, nil
-		}
-		if time.Now().After(deadline) {
-			n.kill()
-			return nil, fmt.Errorf("nginx not listening on %s\n%s", n.Addr, tail(n.ErrorLog(), 2048))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	n.closeWith(tb)
+	return n
 }
 
 // URL returns the http URL of path on this server.
 func (n *Nginx) URL(path string) string { return "http://" + n.Addr + path }
-
-// ErrorLog returns the contents of nginx's error log.
-func (n *Nginx) ErrorLog() string {
-	b, _ := os.ReadFile(filepath.Join(n.Dir, "error.log"))
-	return string(b)
-}
 
 // ErrorLogLines returns the lines of the error log that contain s.
 func (n *Nginx) ErrorLogLines(s string) []string {
@@ -166,31 +112,4 @@ func (n *Nginx) ErrorLogLines(s string) []string {
 		}
 	}
 	return out
-}
-
-func (n *Nginx) kill() {
-	syscall.Kill(-n.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-n.done:
-	case <-time.After(5 * time.Second):
-		syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
-		<-n.done
-	}
-}
-
-func (n *Nginx) cleanup() {
-	n.kill()
-	if n.tb.Failed() {
-		n.tb.Logf("nginx error log (last 4 KiB):\n%s", tail(n.ErrorLog(), 4096))
-	}
-}
-
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

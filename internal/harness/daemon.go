@@ -1,0 +1,154 @@
+package harness
+
+// This file starts a web server from a configuration template on a
+// free loopback port: what nginx and lighttpd have in common.
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+)
+
+// daemon is a web server running in the foreground, in a process group
+// of its own, with its configuration and error log in Dir.
+type daemon struct {
+	Dir  string // holds the configuration, error.log and what the server writes
+	Port int
+	Addr string // 127.0.0.1:Port
+
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// daemonData is where a server runs, for its configuration template.
+type daemonData struct {
+	Dir, Addr string
+	Port      int
+}
+
+// startDaemon writes conf, executed with data(where the server runs),
+// into a new temporary directory, runs name with the arguments args
+// gives for that directory and the configuration's path, and waits
+// until the server accepts connections. A port taken in between is
+// retried twice.
+func startDaemon(name string, conf *template.Template, data func(daemonData) (any, error), args func(dir, conf string) []string) (*daemon, error) {
+	var err error
+	for try := 0; try < 3; try++ {
+		var d *daemon
+		if d, err = tryDaemon(name, conf, data, args); err == nil {
+			return d, nil
+		}
+	}
+	return nil, err
+}
+
+func tryDaemon(name string, conf *template.Template, data func(daemonData) (any, error), args func(dir, conf string) []string) (*daemon, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "kcgi-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	d := &daemon{Dir: dir, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), name: name, done: make(chan struct{})}
+	if err := d.writeConf(conf, data); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	d.cmd = exec.Command(name, args(dir, filepath.Join(dir, name+".conf"))...)
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	go func() { d.cmd.Wait(); close(d.done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case <-d.done:
+			err := fmt.Errorf("%s exited: %v\n%s", name, d.cmd.ProcessState, tail(d.ErrorLog(), 2048))
+			os.RemoveAll(dir)
+			return nil, err
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", d.Addr, time.Second); err == nil {
+			c.Close()
+			return d, nil
+		}
+		if time.Now().After(deadline) {
+			err := fmt.Errorf("%s not listening on %s\n%s", name, d.Addr, tail(d.ErrorLog(), 2048))
+			d.Close()
+			return nil, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (d *daemon) writeConf(conf *template.Template, data func(daemonData) (any, error)) error {
+	v, err := data(daemonData{d.Dir, d.Addr, d.Port})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(d.Dir, d.name+".conf"))
+	if err != nil {
+		return err
+	}
+	err = conf.Execute(f, v)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ErrorLog returns the contents of the server's error log.
+func (d *daemon) ErrorLog() string {
+	b, _ := os.ReadFile(filepath.Join(d.Dir, "error.log"))
+	return string(b)
+}
+
+// Close stops the server (SIGTERM to its group, SIGKILL after 5 s) and
+// removes Dir. It may be called again.
+func (d *daemon) Close() error {
+	if d.Dir == "" {
+		return nil
+	}
+	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.done
+	}
+	err := os.RemoveAll(d.Dir)
+	d.Dir = ""
+	return err
+}
+
+// closeWith registers, for the end of the test, Close after logging
+// the end of the error log if the test failed.
+func (d *daemon) closeWith(tb testing.TB) {
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("%s error log (last 4 KiB):\n%s", d.name, tail(d.ErrorLog(), 4096))
+		}
+		d.Close()
+	})
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
