@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -181,4 +182,44 @@ func TestConfineForbidden(t *testing.T) {
 			checkNoCrash(t, k)
 		})
 	}
+}
+
+// TestConfineCPU compares the CPU time per request of tutorial2 and of
+// tutorial2 confined to "stdio" (the seccomp filter runs on every
+// system call of the worker), in interleaved rounds of the fixed pool,
+// and logs the median of the ratios. It measures; it fails only on
+// failed requests.
+func TestConfineCPU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measurement")
+	}
+	progs := []program{goProgram(t), confinedProgram(t)}
+	const rounds, count = 5, 5_000
+	var ratios []float64
+	for round := range rounds {
+		var us [2]float64
+		for i, p := range progs {
+			var k *harness.Kfcgi
+			if i == 0 {
+				k = serve(t, p, harness.FixedPool)
+			} else {
+				k = serveConfined(t, p, harness.FixedPool, "stdio")
+			}
+			w := web(t, k)
+			cpu := harness.CPUTime(k.Processes()...)
+			res := harness.Load(context.Background(), harness.LoadConfig{
+				URL: w.URL("/app"), Expect: hello, Conns: 4, Requests: count, MaxDuration: time.Minute,
+			})
+			cpu = harness.CPUTime(k.Processes()...) - cpu
+			if res.Failed > 0 {
+				t.Fatalf("%s: %d requests failed: %q", p.name, res.Failed, res.Errors)
+			}
+			us[i] = float64(cpu.Microseconds()) / float64(res.OK)
+			k.Terminate(syscall.SIGTERM, 10*time.Second)
+		}
+		t.Logf("round %d: %.0f µs/request unconfined, %.0f confined", round+1, us[0], us[1])
+		ratios = append(ratios, us[1]/us[0])
+	}
+	slices.Sort(ratios)
+	t.Logf("confined/unconfined CPU per request: median %.3f (%.3f to %.3f)", ratios[rounds/2], ratios[0], ratios[rounds-1])
 }
