@@ -111,7 +111,7 @@ func TestProbesUnconfined(t *testing.T) {
 // keeps working under load from a churning goroutine, and SIGTERM still
 // ends its loop with ErrExit.
 func TestConfineWorker(t *testing.T) {
-	for _, promises := range []string{"stdio", "stdio rpath", "stdio rpath wpath cpath inet unix proc"} {
+	for _, promises := range []string{"stdio", "stdio rpath", "stdio wpath cpath exec", "stdio rpath wpath cpath inet unix proc"} {
 		t.Run(strings.ReplaceAll(promises, " ", "+"), func(t *testing.T) {
 			w := startWorker(t, "KCGI_TEST_CONFINE="+promises, "KCGI_TEST_CHURN=1")
 			for range 3 {

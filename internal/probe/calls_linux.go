@@ -11,7 +11,9 @@ import (
 )
 
 // All are the probes, in the order RunAll runs them.
-var All = []Probe{
+var All = append(common, archProbes...)
+
+var common = []Probe{
 	{"exec", []string{"exec"}, syscall.EPERM, func() syscall.Errno {
 		argv := []*byte{path(nowhere), nil}
 		return call(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(argv[0])), uintptr(unsafe.Pointer(&argv[0])), 0)
@@ -25,10 +27,10 @@ var All = []Probe{
 	{"open-rdwr", []string{"rpath", "wpath"}, syscall.EPERM, func() syscall.Errno { return open(syscall.O_RDWR) }},
 	{"open-trunc", []string{"rpath", "wpath"}, syscall.EPERM, func() syscall.Errno { return open(syscall.O_RDONLY | syscall.O_TRUNC) }},
 	{"open-create", []string{"wpath", "cpath"}, syscall.EPERM, func() syscall.Errno {
-		return open(syscall.O_WRONLY | syscall.O_CREAT | syscall.O_EXCL)
+		return openat(nowhere+"/x", syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL)
 	}},
 	{"unlink", []string{"cpath"}, syscall.EPERM, func() syscall.Errno {
-		return call(syscall.SYS_UNLINKAT, atFDCWD, uintptr(unsafe.Pointer(path(nowhere))), 0)
+		return call(syscall.SYS_UNLINKAT, atFDCWD, uintptr(unsafe.Pointer(path(nowhere+"/x"))), 0)
 	}},
 	{"mkdir", []string{"cpath"}, syscall.EPERM, func() syscall.Errno {
 		return call(syscall.SYS_MKDIRAT, atFDCWD, uintptr(unsafe.Pointer(path(nowhere+"/x"))), 0o700)
@@ -67,6 +69,14 @@ func call6(nr, a1, a2, a3, a4, a5, a6 uintptr) syscall.Errno {
 	return e
 }
 
+// closeFd closes what a raw open returned, if it succeeded.
+func closeFd(fd, _ uintptr, e syscall.Errno) syscall.Errno {
+	if e == 0 {
+		syscall.Close(int(fd))
+	}
+	return e
+}
+
 // socket creates a socket of family and closes it.
 func socket(family int) syscall.Errno {
 	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
@@ -79,7 +89,13 @@ func socket(family int) syscall.Errno {
 
 // open opens nowhere with flags: unconfined, ENOENT.
 func open(flags int) syscall.Errno {
-	fd, err := syscall.Open(nowhere, flags|syscall.O_CLOEXEC, 0o600)
+	return openat(nowhere, flags)
+}
+
+// openat opens name, under nowhere, with flags: unconfined, ENOENT.
+// (syscall.Open is openat on every Linux architecture.)
+func openat(name string, flags int) syscall.Errno {
+	fd, err := syscall.Open(name, flags|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return err.(syscall.Errno)
 	}
