@@ -147,6 +147,26 @@ func TestConfineWorker(t *testing.T) {
 	}
 }
 
+// A second Confine drops more: a worker confined to "stdio rpath"
+// loses rpath, and no call takes it back.
+func TestConfineTwice(t *testing.T) {
+	w := startWorker(t, "KCGI_TEST_CONFINE=stdio rpath")
+	read := func() syscall.Errno {
+		out, _ := w.do(t, "/confine", "")
+		return probe.Parse(out)["open-read"]
+	}
+	if e := read(); e == syscall.EPERM {
+		t.Fatalf("open for reading with rpath: %v", e)
+	}
+	if out, _ := w.do(t, "/narrow", ""); !strings.Contains(out, "narrow: <nil>") {
+		t.Fatalf("second Confine: %q", out)
+	}
+	if e := read(); e != syscall.EPERM {
+		t.Fatalf("open for reading after dropping rpath: %v", e)
+	}
+	w.alive(t)
+}
+
 // oldThread renames the probes as confined() reports them from the old
 // thread.
 func oldThread(ps []probe.Probe) []probe.Probe {

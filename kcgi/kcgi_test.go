@@ -102,6 +102,8 @@ func worker() {
 			saved.dump(r)
 		case "confine":
 			confined(r)
+		case "narrow":
+			fmt.Fprintf(r, "narrow: %v\n", Confine(PromiseStdio))
 		default:
 			r.Puts("Hello, world!\n")
 		}
