@@ -125,6 +125,9 @@ func ParsePromises(s string) (Promise, error) {
 //     (new threads are always allowed).
 //   - without PromiseExec: execve and execveat.
 //
+// The filter does not look at kill(2), nor at connect, bind or accept
+// on sockets already open.
+//
 // openat2 fails with ENOSYS unless PromiseRPath, PromiseWPath and
 // PromiseCPath are all kept: its flags are in memory too. A call from
 // the other system-call ABI of the machine (x32, or 32-bit code) kills
