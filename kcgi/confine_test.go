@@ -78,10 +78,17 @@ func TestPromiseString(t *testing.T) {
 	}
 }
 
-// The filter is well formed: every jump lands inside it, and it ends
-// in a return.
+// The filter is well formed: no call has two rules, every jump lands
+// inside it, and it ends in a return.
 func TestFilterJumps(t *testing.T) {
 	for p := Promise(0); p < promiseMax; p += PromiseStdio {
+		seen := map[int]bool{}
+		for _, r := range rules(p | PromiseStdio) {
+			if r.nr >= 0 && seen[r.nr] {
+				t.Fatalf("%v: two rules for system call %d", p, r.nr)
+			}
+			seen[r.nr] = true
+		}
 		f := program(rules(p | PromiseStdio))
 		if f[len(f)-1].code != bpfRetK {
 			t.Fatalf("%v: does not end in a return", p)

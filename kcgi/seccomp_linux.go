@@ -154,6 +154,9 @@ func program(rules []rule) []sockFilter {
 		if r.nr < 0 {
 			continue
 		}
+		if len(r.body) > 255 {
+			panic("kcgi: seccomp rule longer than a jump can skip")
+		}
 		f = append(f, jump(bpfJeqK, uint32(r.nr), 0, uint8(len(r.body))))
 		f = append(f, r.body...)
 	}
