@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -21,7 +22,7 @@ var grown bool
 var seenThreads = map[int]bool{}
 
 // Runtime starts goroutines and new OS threads, grows the heap, runs
-// the garbage collector, waits for timers, writes to standard error
+// the garbage collector, has a goroutine preempted, waits for timers, writes to standard error
 // and reads file (if not empty), and returns what failed, or "".
 func Runtime(file string) string {
 	var failed []string
@@ -83,6 +84,22 @@ func Runtime(file string) string {
 		fail("heap did not grow: %d to %d bytes", sys, ms.HeapSys)
 	}
 	runtime.KeepAlive(keep)
+
+	// With one P, a goroutine spinning without function calls gives
+	// the processor back only when the runtime preempts it with
+	// SIGURG: this goroutine waking from its sleep shows that it did.
+	prev := runtime.GOMAXPROCS(1)
+	var stop atomic.Bool
+	spinning := make(chan struct{})
+	go func() {
+		close(spinning)
+		for !stop.Load() {
+		}
+	}()
+	<-spinning
+	time.Sleep(time.Millisecond)
+	stop.Store(true)
+	runtime.GOMAXPROCS(prev)
 
 	start := time.Now()
 	select {
