@@ -12,7 +12,7 @@ DESTDIR ?=
 WWWDIR ?= /var/www
 BENCHFLAGS ?=
 
-CMDS = tutorial2 echo
+CMDS = tutorial2 echo confined
 EXAMPLES = notes
 REFS = reference/tutorial2 reference/echo
 

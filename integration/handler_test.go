@@ -304,10 +304,26 @@ func compare(c notesCase, k, s answer) (allowed []string, err error) {
 func TestHandler(t *testing.T) {
 	harness.Require(t)
 	bin := harness.MustBuildGo(t, "./examples/notes")
-	servers := []notesServer{
+	handlerCorpus(t, []notesServer{
 		startNotes(t, "kcgi", harness.StartKfcgi(t, harness.KfcgiConfig{Binary: bin, Name: "notes"})),
 		startNotes(t, "net/http/fcgi", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-stdlib")),
-	}
+	})
+}
+
+// TestHandlerConfined is TestHandler with the kcgi worker confined to
+// "stdio" (notes -confine stdio): the same answers, no worker exit.
+func TestHandlerConfined(t *testing.T) {
+	harness.Require(t)
+	bin := harness.MustBuildGo(t, "./examples/notes")
+	handlerCorpus(t, []notesServer{
+		startNotes(t, "kcgi confined", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-confine", "stdio")),
+		startNotes(t, "net/http/fcgi", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-stdlib")),
+	})
+}
+
+// handlerCorpus sends the corpus to both servers and compares the
+// answers.
+func handlerCorpus(t *testing.T, servers []notesServer) {
 	corpus := notesCorpus()
 	identical, allowed := 0, 0
 	reasons := map[string]int{}

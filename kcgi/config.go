@@ -32,6 +32,10 @@ type Config struct {
 	// sndbufsz), at most 1 GiB; zero picks libkcgi's default (8 KiB in
 	// CGI, 65535 in FastCGI).
 	SendBuffer int
+	// Confine, if not zero, confines the process to these promises
+	// (and PromiseStdio) with [Confine], right after libkcgi has forked
+	// its children in Init, or has parsed the request in ParseCGI.
+	Confine Promise
 }
 
 // Debug selects libkcgi's debugging output (KREQ_DEBUG_*).
@@ -92,6 +96,8 @@ type cconfig struct {
 	c     *C.struct_kg_config
 	nkeys int
 	valid []Validator // the Keys' validators, for Pair.String
+	// confine is Config.Confine, applied once libkcgi has forked.
+	confine Promise
 }
 
 func newCConfig(cfg *Config) (*cconfig, error) {
@@ -103,6 +109,9 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	}
 	if cfg.SendBuffer < 0 || cfg.SendBuffer > maxSendBuffer {
 		return nil, fmt.Errorf("%w: SendBuffer %d", ErrConfig, cfg.SendBuffer)
+	}
+	if cfg.Confine >= promiseMax {
+		return nil, fmt.Errorf("%w: Confine %v", ErrConfig, cfg.Confine)
 	}
 	valid := make([]Validator, len(cfg.Keys))
 	for i, k := range cfg.Keys {
@@ -137,7 +146,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 			ps[i] = C.CString(p)
 		}
 	}
-	return &cconfig{c: c, nkeys: len(cfg.Keys), valid: valid}, nil
+	return &cconfig{c: c, nkeys: len(cfg.Keys), valid: valid, confine: cfg.Confine}, nil
 }
 
 // czero returns n > 0 zeroed bytes of C memory. Like Go's own

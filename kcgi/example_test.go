@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"syscall"
 
 	"github.com/kcgi-go/kcgi-go/kcgi"
 )
@@ -95,4 +97,44 @@ func ExampleRequest_CheckBasic() {
 	r.SetStatus(kcgi.Status200)
 	r.Body()
 	r.Puts("welcome\n")
+}
+
+// A worker that may read files and nothing more once Init returns:
+// Init confines it after forking libkcgi's children. On OpenBSD,
+// Unveil first limits what it reads to its templates (in kfcgi's
+// chroot); on Linux the chroot does that.
+func ExampleConfine() {
+	if err := kcgi.Unveil("/templates", "r"); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		log.Fatal(err)
+	}
+	srv, err := kcgi.Init(&kcgi.Config{Confine: kcgi.PromiseStdio | kcgi.PromiseRPath})
+	if err != nil {
+		log.Fatal(err) // such as "kcgi: Init: Confine: ..."
+	}
+	defer srv.Free()
+	for {
+		r, err := srv.Parse()
+		if err != nil {
+			return
+		}
+		r.Head(kcgi.RespStatus.String(), kcgi.Status200.String())
+		r.Head(kcgi.RespContentType.String(), kcgi.MIMETextPlain.String())
+		r.Body()
+		if _, err := os.Create("/templates/x"); errors.Is(err, syscall.EPERM) {
+			r.Puts("creating files is not allowed\n")
+		}
+		r.Free()
+	}
+}
+
+// Promises read from a flag or a configuration file, in pledge(2)'s
+// words.
+func ExampleParsePromises() {
+	p, err := kcgi.ParsePromises("stdio rpath inet")
+	fmt.Println(p, err, p&kcgi.PromiseInet != 0)
+	_, err = kcgi.ParsePromises("stdio fattr")
+	fmt.Println(err)
+	// Output:
+	// stdio rpath inet <nil> true
+	// kcgi: ParsePromises: invalid configuration: unknown promise "fattr"
 }

@@ -43,8 +43,14 @@ const yieldEvery = 5 * time.Millisecond
 // until Free (libkcgi fails on an interrupted poll(2)); call Parse from
 // the same goroutine.
 //
+// With a Config.Confine, Init confines the worker before it returns
+// (see [Confine]): libkcgi's children are forked by then, and Parse,
+// Free and SIGTERM need no promise but PromiseStdio.
+//
 // A nil cfg is the zero Config. Init returns an error wrapping ErrConfig
-// for an invalid Config, and one wrapping an [Error] from libkcgi.
+// for an invalid Config, one wrapping an [Error] from libkcgi, and one
+// wrapping Confine's error, after freeing the server, if the worker
+// could not be confined.
 func Init(cfg *Config) (*Server, error) {
 	c, err := newCConfig(cfg)
 	if err != nil {
@@ -60,6 +66,12 @@ func Init(cfg *Config) (*Server, error) {
 		return nil, opError("Init", err)
 	}
 	s.req = (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
+	if c.confine != 0 {
+		if err := Confine(c.confine); err != nil {
+			s.Free()
+			return nil, opError("Init", err)
+		}
+	}
 	return s, nil
 }
 
@@ -120,6 +132,9 @@ func IsFastCGI() bool {
 // per process: libkcgi forks its sandboxed parser, which reads the
 // environment and standard input. The response goes to standard output.
 // As with Init, call it first in main. A nil cfg is the zero Config.
+// With a Config.Confine, the program is confined after the parse (see
+// [Confine]); if that fails, the request is freed and the error wraps
+// Confine's.
 func ParseCGI(cfg *Config) (*Request, error) {
 	c, err := newCConfig(cfg)
 	if err != nil {
@@ -134,5 +149,11 @@ func ParseCGI(cfg *Config) (*Request, error) {
 	}
 	r := new(Request)
 	r.reset(req, c, nil)
+	if c.confine != 0 {
+		if err := Confine(c.confine); err != nil {
+			r.Free()
+			return nil, opError("ParseCGI", err)
+		}
+	}
 	return r, nil
 }

@@ -64,6 +64,14 @@
 // libkcgi installs for SIGTERM gets SA_ONSTACK. See the project's README
 // for the details.
 //
+// # Confining the worker
+//
+// A worker can drop, once libkcgi has forked its children, what it
+// will never need: [Config.Confine] lists the [Promise]s it keeps,
+// named after pledge(2)'s, and [Init] applies them with [Confine]
+// (pledge(2) on OpenBSD, a seccomp filter on every thread on Linux).
+// What is left out fails with EPERM, and the worker goes on.
+//
 // # Building
 //
 // The package finds libkcgi with pkg-config ("#cgo pkg-config: kcgi").

@@ -55,7 +55,14 @@ var testConfig = &Config{
 
 // worker is a FastCGI worker whose answer depends on the page.
 func worker() {
-	srv, err := Init(testConfig)
+	cfg := testConfig
+	if p := os.Getenv("KCGI_TEST_CONFINE"); p != "" {
+		c := *testConfig
+		c.Confine, _ = ParsePromises(p)
+		cfg = &c
+		startOldThread()
+	}
+	srv, err := Init(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "init:", err)
 		os.Exit(2)
@@ -93,6 +100,10 @@ func worker() {
 		case "fields":
 			saved = viewOf(r)
 			saved.dump(r)
+		case "confine":
+			confined(r)
+		case "narrow":
+			fmt.Fprintf(r, "narrow: %v\n", Confine(PromiseStdio))
 		default:
 			r.Puts("Hello, world!\n")
 		}

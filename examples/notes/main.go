@@ -8,6 +8,11 @@
 // on the listening socket kfcgi's fixed pool passes as standard input,
 // for comparison.
 //
+// With -confine promises, such as -confine stdio, the worker confines
+// itself to them once libkcgi has forked its children (kcgi.Confine):
+// notes keeps its templates in memory and writes no files, so stdio is
+// all it needs.
+//
 // See README.md beside this file for deployment.
 package main
 
@@ -18,12 +23,19 @@ import (
 	"net/http/fcgi"
 	"os"
 
+	"github.com/kcgi-go/kcgi-go/kcgi"
 	"github.com/kcgi-go/kcgi-go/kcgi/kcgihttp"
 )
 
 func main() {
 	stdlib := flag.Bool("stdlib", false, "serve with net/http/fcgi instead of kcgi")
+	confine := flag.String("confine", "", "confine the worker to these promises, such as 'stdio'")
 	flag.Parse()
+	promises, err := kcgi.ParsePromises(*confine)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "notes:", err)
+		os.Exit(2)
+	}
 	if *stdlib {
 		ln, err := net.FileListener(os.NewFile(0, "listener"))
 		if err == nil {
@@ -34,7 +46,7 @@ func main() {
 	}
 	// kcgihttp.Serve forks libkcgi's sandboxed children: call it before
 	// anything opens descriptors or starts goroutines.
-	if err := kcgihttp.Serve(nil, newApp()); err != nil {
+	if err := kcgihttp.Serve(&kcgi.Config{Confine: promises}, newApp()); err != nil {
 		fmt.Fprintln(os.Stderr, "notes:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,225 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kcgi-go/kcgi-go/internal/harness"
+	"github.com/kcgi-go/kcgi-go/internal/probe"
+)
+
+// confinedProgram builds cmd/confined, tutorial2 confined.
+func confinedProgram(t *testing.T) program {
+	t.Helper()
+	harness.Require(t)
+	return program{"Go confined", harness.MustBuildGo(t, "./cmd/confined")}
+}
+
+// serveConfined starts cmd/confined under kfcgi with promises.
+func serveConfined(t *testing.T, p program, pool harness.Pool, promises string) *harness.Kfcgi {
+	t.Helper()
+	return harness.StartKfcgi(t, harness.KfcgiConfig{
+		Binary: p.bin, Name: "confined", Pool: pool, ProgArgs: []string{"-p", promises},
+	})
+}
+
+// get sends a GET for target through w and returns the dechunked body.
+func get(t *testing.T, w *harness.Nginx, target string) string {
+	t.Helper()
+	resp, err := harness.Do(w.Addr, req("GET", target, nil, nil), 10*time.Second)
+	if err == nil {
+		resp, err = resp.Dechunked()
+	}
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	if resp.Status != "HTTP/1.1 200 OK" {
+		t.Fatalf("GET %s:\n%s", target, harness.Clip(resp.Raw, 300))
+	}
+	return string(resp.Body)
+}
+
+// TestConfineCorpus: tutorial2 confined to "stdio" answers the whole
+// corpus byte for byte as the C reference does, in both pools.
+func TestConfineCorpus(t *testing.T) {
+	ref := harness.MustBuildC(t, "reference/tutorial2.c")
+	c := confinedProgram(t)
+	for _, pool := range pools {
+		t.Run(pool.String(), func(t *testing.T) {
+			kc := serve(t, program{"C", ref}, pool)
+			kg := serveConfined(t, c, pool, "stdio")
+			ws := [2]*harness.Nginx{web(t, kc), web(t, kg)}
+			before := kg.Workers()
+			identical := 0
+			for _, r := range corpus() {
+				var got [2][]byte
+				for i, w := range ws {
+					resp, err := harness.Do(w.Addr, r.raw, 30*time.Second)
+					if err != nil {
+						t.Fatalf("%s: %v", r.name, err)
+					}
+					got[i] = resp.Normalized()
+				}
+				if d := harness.Diff(got[0], got[1]); d != "" {
+					t.Errorf("%s: C and confined Go differ: %s", r.name, d)
+					continue
+				}
+				identical++
+			}
+			t.Logf("%s pool: %d of %d identical", pool, identical, len(corpus()))
+			checkWorkers(t, kg, before)
+			checkNoCrash(t, kg)
+		})
+	}
+}
+
+// TestConfineLoad: the confined tutorial2 serves 50,000 requests (3,000
+// with -short) in each pool without a failure or a worker exit, and
+// SIGTERM still stops the tree.
+func TestConfineLoad(t *testing.T) {
+	c := confinedProgram(t)
+	count := int64(50_000)
+	if testing.Short() {
+		count = 3_000
+	}
+	for _, pool := range pools {
+		t.Run(pool.String(), func(t *testing.T) {
+			k := serveConfined(t, c, pool, "stdio")
+			w := web(t, k)
+			growPool(t, k)
+			cpu := harness.CPUTime(k.Processes()...)
+			stop := watchWorkers(k)
+			res := harness.Load(context.Background(), harness.LoadConfig{
+				URL: w.URL("/app"), Expect: hello, Conns: 4, Requests: count, MaxDuration: 5 * time.Minute,
+			})
+			seen := stop()
+			cpu = harness.CPUTime(k.Processes()...) - cpu
+			t.Logf("%s pool: %v; workers %v; CPU %v (%.0f µs/request)", pool, res, seen,
+				cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(res.OK))
+			if res.Failed > 0 || res.OK < count {
+				t.Errorf("%d ok, %d failed: %q", res.OK, res.Failed, res.Errors)
+				logTrouble(t, k, w)
+			}
+			checkWorkers(t, k, seen)
+			if d, err := k.Terminate(syscall.SIGTERM, 10*time.Second); err != nil || d > 1500*time.Millisecond {
+				t.Errorf("SIGTERM: tree gone in %v: %v", d, err)
+			}
+			checkNoCrash(t, k)
+		})
+	}
+}
+
+// TestConfineForbidden: under kfcgi and nginx, a handler of a worker
+// confined to "stdio" gets the errno of the filter for every forbidden
+// call, and the worker keeps serving; with "stdio inet" it can connect
+// to 127.0.0.1, without inet it cannot.
+func TestConfineForbidden(t *testing.T) {
+	c := confinedProgram(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 10)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+			accepted <- struct{}{}
+		}
+	}()
+	dial := fmt.Sprintf("/app/try/dial?addr=%s", ln.Addr())
+
+	for _, promises := range []string{"stdio", "stdio inet"} {
+		t.Run(strings.ReplaceAll(promises, " ", "+"), func(t *testing.T) {
+			k := serveConfined(t, c, harness.FixedPool, promises)
+			w := web(t, k)
+			before := k.Workers()
+			for range 3 {
+				got := probe.Parse(get(t, w, "/app/try"))
+				for _, p := range probe.All {
+					e, ok := got[p.Name]
+					missing, refused := p.Missing(promises)
+					switch {
+					case !ok:
+						t.Fatalf("%s: no result", p.Name)
+					case refused && e != p.Denied:
+						t.Errorf("%s without %q: got %v (%d), want %v", p.Name, missing, e, int(e), p.Denied)
+					case !refused && e == p.Denied:
+						t.Errorf("%s with %q: refused", p.Name, promises)
+					}
+				}
+				if body := get(t, w, "/app/try"); !strings.Contains(body, `runtime=""`) {
+					t.Errorf("Go runtime in the jail: %s", body[strings.Index(body, "runtime="):])
+				}
+				if body := get(t, w, "/app"); body != string(hello) {
+					t.Fatalf("after the probes: %q", body)
+				}
+			}
+			want := fmt.Sprintf("dial=%d\n", int(syscall.EPERM))
+			if strings.Contains(promises, "inet") {
+				want = "dial=0\n"
+			}
+			if body := get(t, w, dial); body != want {
+				t.Errorf("%s: got %q, want %q", dial, body, want)
+			} else if want == "dial=0\n" {
+				select {
+				case <-accepted:
+				case <-time.After(5 * time.Second):
+					t.Errorf("no connection reached the listener")
+				}
+			}
+			checkWorkers(t, k, before)
+			checkNoCrash(t, k)
+		})
+	}
+}
+
+// TestConfineCPU compares the CPU time per request of tutorial2 and of
+// tutorial2 confined to "stdio" (the seccomp filter runs on every
+// system call of the worker), in interleaved rounds of the fixed pool,
+// and logs the median of the ratios. It measures; it fails only on
+// failed requests.
+func TestConfineCPU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measurement")
+	}
+	progs := []program{goProgram(t), confinedProgram(t)}
+	const rounds, count = 5, 5_000
+	var ratios []float64
+	for round := range rounds {
+		var us [2]float64
+		for i, p := range progs {
+			var k *harness.Kfcgi
+			if i == 0 {
+				k = serve(t, p, harness.FixedPool)
+			} else {
+				k = serveConfined(t, p, harness.FixedPool, "stdio")
+			}
+			w := web(t, k)
+			cpu := harness.CPUTime(k.Processes()...)
+			res := harness.Load(context.Background(), harness.LoadConfig{
+				URL: w.URL("/app"), Expect: hello, Conns: 4, Requests: count, MaxDuration: time.Minute,
+			})
+			cpu = harness.CPUTime(k.Processes()...) - cpu
+			if res.Failed > 0 {
+				t.Fatalf("%s: %d requests failed: %q", p.name, res.Failed, res.Errors)
+			}
+			us[i] = float64(cpu.Microseconds()) / float64(res.OK)
+			k.Terminate(syscall.SIGTERM, 10*time.Second)
+		}
+		t.Logf("round %d: %.0f µs/request unconfined, %.0f confined", round+1, us[0], us[1])
+		ratios = append(ratios, us[1]/us[0])
+	}
+	slices.Sort(ratios)
+	t.Logf("confined/unconfined CPU per request: median %.3f (%.3f to %.3f)", ratios[rounds/2], ratios[0], ratios[rounds-1])
+}
