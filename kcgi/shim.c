@@ -10,8 +10,10 @@
  * the Go runtime signals its own threads (preemption, profiling) at any
  * time.  The synchronous signals stay deliverable so that a fault is
  * still a fault, and libkcgi unblocks SIGTERM itself around the poll
- * that waits for the next request.  The caller's mask is restored
- * before returning, so the thread is left as Go set it up.
+ * that waits for the next request.  A FastCGI server's thread, which
+ * the Go package locks to the server's goroutine, keeps them blocked
+ * from kg_fcgi_init to kg_fcgi_free, which restores the mask Go set;
+ * a CGI program's calls block them for their own duration.
  */
 #include <errno.h>
 #include <fcntl.h>
