@@ -30,9 +30,15 @@ type Config struct {
 	Debug Debug
 	// SendBuffer is libkcgi's output buffer size in bytes (kopts
 	// sndbufsz), at most 1 GiB; zero picks libkcgi's default (8 KiB in
-	// CGI, 65535 in FastCGI).
+	// CGI, 65535 in FastCGI), and NoSendBuffer none.
 	SendBuffer int
 }
+
+// NoSendBuffer as Config.SendBuffer has libkcgi write each Head, Heads
+// and Write call straight to the wire: to standard output in CGI, as
+// FastCGI records of its own otherwise. A program that buffers in Go
+// then decides when its output leaves, as http.Flusher does.
+const NoSendBuffer = -1
 
 // Debug selects libkcgi's debugging output (KREQ_DEBUG_*).
 type Debug uint
@@ -101,7 +107,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	if cfg.DefaultPage < 0 || (len(cfg.Pages) > 0 && cfg.DefaultPage >= len(cfg.Pages)) {
 		return nil, fmt.Errorf("%w: DefaultPage %d with %d pages", ErrConfig, cfg.DefaultPage, len(cfg.Pages))
 	}
-	if cfg.SendBuffer < 0 || cfg.SendBuffer > maxSendBuffer {
+	if cfg.SendBuffer < NoSendBuffer || cfg.SendBuffer > maxSendBuffer {
 		return nil, fmt.Errorf("%w: SendBuffer %d", ErrConfig, cfg.SendBuffer)
 	}
 	valid := make([]Validator, len(cfg.Keys))
@@ -119,7 +125,10 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	c := (*C.struct_kg_config)(czero(C.sizeof_struct_kg_config))
 	c.keysz, c.pagesz = C.size_t(len(cfg.Keys)), C.size_t(len(cfg.Pages))
 	c.defpage, c.debug, c.sndbuf = C.size_t(cfg.DefaultPage), C.uint(cfg.Debug), -1
-	if cfg.SendBuffer > 0 {
+	switch {
+	case cfg.SendBuffer == NoSendBuffer:
+		c.sndbuf = 0
+	case cfg.SendBuffer > 0:
 		c.sndbuf = C.ssize_t(cfg.SendBuffer)
 	}
 	if len(cfg.Keys) > 0 {

@@ -21,8 +21,9 @@ type Server struct {
 	req  *C.struct_kreq // what each Parse fills, one at a time
 	mask *C.sigset_t    // the thread's signal mask before Init
 	cfg  *cconfig
-	r    Request // the Request each Parse returns
-	busy bool    // r is parsed and not yet freed
+	r    Request       // the Request each Parse returns
+	busy bool          // r is parsed and not yet freed
+	done chan struct{} // see Terminating
 	// yielded is when Parse last yielded to the scheduler.
 	yielded time.Time
 }
@@ -60,6 +61,8 @@ func Init(cfg *Config) (*Server, error) {
 		return nil, opError("Init", err)
 	}
 	s.req = (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
+	s.done = make(chan struct{})
+	watchTerm(s.done)
 	return s, nil
 }
 
@@ -101,6 +104,7 @@ func (s *Server) Free() error {
 		s.r.Free()
 	}
 	err := kerr(C.kg_fcgi_free(s.f, s.mask))
+	stopTerm(s.done)
 	s.f = nil
 	C.free(unsafe.Pointer(s.req))
 	C.free(unsafe.Pointer(s.mask))

@@ -114,6 +114,49 @@ kg_onstack(int sig)
 }
 
 /*
+ * libkcgi's SIGTERM handler only sets a flag, which its loop reads
+ * while it waits for the next request.  kg_term runs it, then writes a
+ * byte to kg_termfd, so that Go code learns of the shutdown during a
+ * request too.
+ */
+static void		(*kg_kcgi_term)(int);
+static volatile sig_atomic_t kg_termfd = -1;
+
+static void
+kg_term(int sig)
+{
+	int	 fd = kg_termfd, er = errno;
+
+	if (kg_kcgi_term != NULL)
+		kg_kcgi_term(sig);
+	if (fd != -1)
+		(void)write(fd, "", 1);
+	errno = er;
+}
+
+/*
+ * Put kg_term before libkcgi's SIGTERM handler, writing to fd (-1:
+ * none).  Returns -1 if there is no handler of libkcgi's to chain.
+ */
+int
+kg_term_notify(int fd)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGTERM, NULL, &sa) == -1 ||
+	    (sa.sa_flags & SA_SIGINFO) ||
+	    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+		return -1;
+	kg_termfd = fd;
+	if (sa.sa_handler == kg_term)
+		return 0;
+	kg_kcgi_term = sa.sa_handler;
+	sa.sa_handler = kg_term;
+	sa.sa_flags |= SA_ONSTACK;
+	return sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
  * In the fixed pool, khttp_fcgi_init closes the listening socket kfcgi
  * passed as standard input.  Put the read end of an empty pipe there so
  * that the next descriptor the program opens is not mistaken for it.

@@ -16,6 +16,7 @@ package kcgihttp
 // This file holds the serving loops and the context.
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -53,19 +54,49 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // or when h returns, a missing Content-Type is sniffed from the first
 // Write (http.DetectContentType), a Date header is added, header names
 // that are not tokens are dropped, and CR, LF and NUL in values become
-// spaces. The body of a HEAD request is discarded, and libkcgi never
-// compresses it (the handler owns Content-Encoding). There is no
-// http.Flusher: libkcgi sends its buffer when it fills and at the end. A
-// panic in h is logged to standard error and answered with 500 if
-// nothing was written yet; the worker goes on serving
-// (http.ErrAbortHandler is not logged). After a partial write the
-// answer just ends: libkcgi cannot abort a response.
+// spaces. Beyond net/http/fcgi, and as net/http's server does: Flush
+// (http.Flusher, and http.ResponseController's Flush) sends the headers
+// and what was written; informational statuses (1xx but 101) are
+// dropped, since FastCGI cannot carry them, and the final status is
+// still to come; Write returns http.ErrBodyNotAllowed after 204 and 304,
+// and http.ErrContentLength past a Content-Length the handler set. The
+// body of a HEAD request is discarded, and libkcgi never compresses it
+// (the handler owns Content-Encoding). Deadlines, Hijack and full
+// duplex are not supported: http.ResponseController returns
+// http.ErrNotSupported. Trailers are not sent (FastCGI has none, nor
+// does net/http/fcgi send them).
+//
+// libkcgi's own send buffer is off: the adapter buffers in Go, in a
+// buffer of cfg.SendBuffer bytes (default 65535, a FastCGI record), and
+// each flush, or full buffer, goes straight to the web server. A
+// streamed response of any length takes no more memory than that.
+//
+// The request's context is cancelled when h returns, and when the
+// worker receives SIGTERM (kfcgi(8) stopping, see
+// [kcgi.Server.Terminating]): a handler that streams should end then.
+// The worker exits once h has returned. A client that goes away is not
+// seen before a write fails (the web server may not even say so).
+//
+// A panic in h is logged to standard error and answered with 500 if
+// nothing was sent yet; the worker goes on serving (http.ErrAbortHandler
+// is not logged). After a partial write the answer just ends: libkcgi
+// cannot abort a response.
 func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
-	srv, err := kcgi.Init(cfg)
+	c, bw := unbuffered(cfg)
+	srv, err := kcgi.Init(c)
 	if err != nil {
 		return err
 	}
 	defer srv.Free()
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-srv.Terminating():
+			cancel()
+		case <-base.Done():
+		}
+	}()
 	for {
 		r, err := srv.Parse()
 		if errors.Is(err, kcgi.ErrExit) {
@@ -73,7 +104,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 		} else if err != nil {
 			return err
 		}
-		serve(r, parsedOf(r), h)
+		serve(base, r, parsedOf(r), h, bw)
 	}
 }
 
@@ -83,7 +114,8 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 // libkcgi before 1.0.0, the *http.Request is built from the process's
 // environment, as net/http/cgi does, and the fields libkcgi parsed.
 func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
-	r, err := kcgi.ParseCGI(cfg)
+	c, bw := unbuffered(cfg)
+	r, err := kcgi.ParseCGI(c)
 	if err != nil {
 		return err
 	}
@@ -91,8 +123,23 @@ func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
 	if p.env == nil {
 		p.env = processEnv()
 	}
-	serve(r, p, h)
+	serve(context.Background(), r, p, h, bw)
 	return nil
+}
+
+// unbuffered returns a copy of cfg with libkcgi's send buffer off, and
+// the buffer the responses use instead, of cfg's SendBuffer size.
+func unbuffered(cfg *kcgi.Config) (*kcgi.Config, *bufio.Writer) {
+	var c kcgi.Config
+	if cfg != nil {
+		c = *cfg
+	}
+	size := bufferSize
+	if c.SendBuffer > 0 {
+		size = c.SendBuffer
+	}
+	c.SendBuffer = kcgi.NoSendBuffer
+	return &c, bufio.NewWriterSize(nil, size)
 }
 
 type contextKey struct{}
@@ -105,11 +152,11 @@ func FromContext(ctx context.Context) (*kcgi.Request, bool) {
 }
 
 // serve answers r, as p reads it, with h.
-func serve(r *kcgi.Request, p *parsed, h http.Handler) {
+func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, bw *bufio.Writer) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
-	w := &response{r: r, header: make(http.Header)}
+	w := newResponse(r, bw)
 	defer w.finish()
 	hr, err := p.request()
 	if err != nil {
@@ -130,10 +177,12 @@ func serve(r *kcgi.Request, p *parsed, h http.Handler) {
 				fmt.Fprintf(os.Stderr, "kcgihttp: panic serving %s: %v\n%s", hr.URL, p, buf)
 			}
 			if !w.sent {
-				w.header, w.code = make(http.Header), 0
+				w.header, w.code, w.clen = make(http.Header), 0, -1
 				w.WriteHeader(http.StatusInternalServerError)
 			}
 		}
 	}()
-	h.ServeHTTP(w, hr.WithContext(context.WithValue(hr.Context(), contextKey{}, r)))
+	ctx, cancel := context.WithCancel(context.WithValue(base, contextKey{}, r))
+	defer cancel()
+	h.ServeHTTP(w, hr.WithContext(ctx))
 }
