@@ -39,7 +39,7 @@ var (
 func litmus(t *testing.T, url string) (result, string) {
 	t.Helper()
 	cmd := exec.Command("litmus", "-k", url)
-	cmd.Dir = t.TempDir() // for its debug.log and child.log
+	cmd.Dir = t.TempDir()          // for its debug.log and child.log
 	out, _ := cmd.CombinedOutput() // non-zero when a test fails
 	res := result{}
 	suite, test := "", ""
