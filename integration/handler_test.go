@@ -410,7 +410,9 @@ func checkHeadStream(t *testing.T, s notesServer) {
 // 8 MiB (its 9 MiB do not fit in memory, and net/http's multipart
 // reader cannot spill them to disk in the jail, which has no /tmp).
 // Under kcgi, libkcgi has read the whole body before the handler runs,
-// so both are answered. Behind nginx, net/http/fcgi answers neither:
+// so both are answered: the upload with 422 "The form could not be
+// read.", as net/http's ParseMultipartForm fails on the re-encoded body
+// just as it would on the original. Behind nginx, net/http/fcgi answers neither:
 // nginx stops sending the body once the response has begun, and waits
 // for the backend to close, while net/http/fcgi reads the rest of the
 // body before it closes. That is only logged here.
@@ -431,7 +433,7 @@ func TestHandlerUnreadBody(t *testing.T) {
 		{harness.HTTPRequest("POST", "/nowhere", "localhost", []string{"Content-Type: application/octet-stream"}, random(1<<20, 14)),
 			"HTTP/1.1 404 Not Found", "404 page not found"},
 		{harness.HTTPRequest("POST", "/", "localhost", []string{mp}, body),
-			"HTTP/1.1 422 Unprocessable Entity", "The file is too large."},
+			"HTTP/1.1 422 Unprocessable Entity", "The form could not be read."},
 	} {
 		line, _, _ := bytes.Cut(c.raw, []byte("\r\n"))
 		r, err := harness.Do(kc.plain.Addr, c.raw, 30*time.Second)
