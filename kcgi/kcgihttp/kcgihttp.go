@@ -11,6 +11,62 @@
 // The rules of package kcgi apply: call Serve first in main, before
 // starting goroutines or opening descriptors, and leave SIGTERM and
 // SIGPIPE to the package.
+//
+// # The contract
+//
+// A handler runs unchanged: the *http.Request and http.ResponseWriter
+// behave as net/http/fcgi's (see [ServeFastCGI] for the details), and
+// beyond it as net/http's server for http.Flusher and
+// http.ResponseController's Flush, informational statuses, Content-Length
+// and the request's context. What FastCGI cannot carry is refused
+// cleanly: ResponseController's deadlines, Hijack and full duplex
+// return http.ErrNotSupported, and trailers are not sent.
+//
+// # Form bodies
+//
+// libkcgi parses application/x-www-form-urlencoded and
+// multipart/form-data bodies (and text/plain with POST) into fields in
+// its sandbox, and keeps no copy of the bytes. The handler's Body is
+// those fields re-encoded, in the order sent, with the same content
+// type; Form, PostForm and MultipartForm are left nil, so that
+// ParseForm, FormValue, FormFile, ParseMultipartForm and
+// MultipartReader each work on that Body as under net/http, and a
+// handler may read it with io.ReadAll instead. The values are libkcgi's
+// (see [FromContext] for its fields, validators and all). The
+// re-encoded body is equivalent to what was sent, not byte-identical:
+//
+//   - URL-encoded: pairs are joined by "&" and escaped by
+//     url.QueryEscape ("%7e" comes back as "~", "%20" as "+"), a key
+//     without "=" gets one, and the pairs libkcgi drops are gone: ";"
+//     separates pairs as "&" does, and pairs with an empty key or a bad
+//     or %00 escape are dropped.
+//   - Multipart: the request's boundary is kept (a new one, and a new
+//     Content-Type header, if it is not valid for mime/multipart); the
+//     preamble and epilogue are gone; each part has Content-Disposition
+//     with its name and any filename, escaped as mime/multipart does,
+//     then its Content-Type and Content-Transfer-Encoding; other part
+//     headers are gone. filename="" reads as no filename, and an
+//     explicit text/plain on a part that is not a file cannot be told
+//     from none and is left out. Nested multipart/mixed parts come
+//     flat, under the outer name.
+//   - text/plain: one "key=value\r\n" line per field.
+//   - Values of keys with a libkcgi validator are as it left them
+//     (trimmed, an e-mail lowercased).
+//
+// ContentLength, and the Content-Length header, are the length of the
+// re-encoded body. Other bodies (JSON, XML, octets, text/plain with
+// another method than POST) are passed as sent.
+//
+// # Streaming
+//
+// libkcgi's send buffer is off; responses are buffered in Go, and Flush
+// sends the headers and what was written as FastCGI records at once.
+// Behind nginx, set "fastcgi_buffering off" (or send
+// "X-Accel-Buffering: no") where responses stream, as for net/http/fcgi.
+// The request's context is cancelled when kfcgi(8) stops the worker
+// (SIGTERM), so that a stream can end; libkcgi has read the whole
+// request body before the handler runs, so a streaming upload comes
+// from memory.
 package kcgihttp
 
 // This file holds the serving loops and the context.

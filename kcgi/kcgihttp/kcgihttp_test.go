@@ -23,7 +23,11 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv("KCGI_TEST_HANDLER") != "" {
-		if err := Serve(nil, testHandler()); err != nil {
+		h := testHandler()
+		if name := os.Getenv("KCGI_TEST_EXAMPLE"); name != "" {
+			h = ExampleHandlers[name]
+		}
+		if err := Serve(nil, h); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(2)
 		}
