@@ -128,6 +128,12 @@ type contractServer struct {
 }
 
 func startContract(t *testing.T, bin string, stdlib bool) contractServer {
+	return startContractWeb(t, bin, stdlib, harness.NginxConfig{StreamResponses: true})
+}
+
+// startContractWeb is startContract with nginx configured as web says,
+// but for the socket.
+func startContractWeb(t *testing.T, bin string, stdlib bool, web harness.NginxConfig) contractServer {
 	t.Helper()
 	cfg := harness.KfcgiConfig{Binary: bin, Name: "contract", Pool: harness.Pool{Workers: 1}}
 	s := contractServer{name: "kcgi"}
@@ -136,7 +142,8 @@ func startContract(t *testing.T, bin string, stdlib bool) contractServer {
 	} else {
 		s.k = harness.StartKfcgi(t, cfg)
 	}
-	s.web = harness.StartNginx(t, harness.NginxConfig{Socket: s.k.Socket, StreamResponses: true})
+	web.Socket = s.k.Socket
+	s.web = harness.StartNginx(t, web)
 	return s
 }
 
@@ -327,5 +334,43 @@ func TestHandlerShutdown(t *testing.T) {
 		if !stdlib && !strings.Contains(s.k.Log(), "wait: context done: context canceled") {
 			t.Errorf("kcgi: the context was not cancelled:\n%s", s.k.Log())
 		}
+	}
+}
+
+// TestHandlerClientGone: a client that goes away, behind an nginx that
+// then closes the FastCGI connection, cancels the request's context
+// under kcgi once a write fails.
+func TestHandlerClientGone(t *testing.T) {
+	harness.Require(t)
+	bin := harness.MustBuildGo(t, "./integration/contractserver")
+	for _, stdlib := range []bool{false, true} {
+		s := startContractWeb(t, bin, stdlib, harness.NginxConfig{StreamResponses: true, AbortOnClientClose: true})
+		c, err := net.Dial("tcp", s.web.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("GET /heartbeat HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if line, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			t.Fatalf("%s: %q %v", s.name, line, err)
+		}
+		c.Close()
+		start := time.Now()
+		for !strings.Contains(s.k.Log(), "heartbeat: context done:") && time.Since(start) < 3*time.Second {
+			time.Sleep(10 * time.Millisecond)
+		}
+		done := strings.Contains(s.k.Log(), "heartbeat: context done: context canceled")
+		t.Logf("%s: context cancelled %v after the client left: %v", s.name, time.Since(start).Round(time.Millisecond), done)
+		if stdlib {
+			continue
+		}
+		if !done {
+			t.Errorf("kcgi: the context was not cancelled:\n%s", s.k.Log())
+		}
+		r, err := harness.Do(s.web.Addr, harness.HTTPRequest("GET", "/method", "localhost", nil, nil), 10*time.Second)
+		if err != nil || r.Status != "HTTP/1.1 200 OK" {
+			t.Errorf("kcgi: the next request: %v %v", r, err)
+		}
+		checkNoCrash(t, s.k)
 	}
 }

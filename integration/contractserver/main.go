@@ -52,6 +52,7 @@ func handlers() http.Handler {
 	mux.HandleFunc("/length", length)
 	mux.HandleFunc("/method", method)
 	mux.HandleFunc("/wait", wait)
+	mux.HandleFunc("/heartbeat", heartbeat)
 	return mux
 }
 
@@ -194,6 +195,23 @@ func wait(w http.ResponseWriter, r *http.Request) {
 	http.NewResponseController(w).Flush()
 	<-r.Context().Done()
 	fmt.Fprintln(os.Stderr, "wait: context done:", r.Context().Err())
+}
+
+// heartbeat writes and flushes a comment every 50 ms, ignoring write
+// errors, until the request's context is done, and logs why.
+func heartbeat(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	rc := http.NewResponseController(w)
+	for {
+		io.WriteString(w, ": heartbeat\n\n")
+		rc.Flush()
+		select {
+		case <-r.Context().Done():
+			fmt.Fprintln(os.Stderr, "heartbeat: context done:", r.Context().Err())
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

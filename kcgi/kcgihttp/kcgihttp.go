@@ -127,11 +127,13 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // each flush, or full buffer, goes straight to the web server. A
 // streamed response of any length takes no more memory than that.
 //
-// The request's context is cancelled when h returns, and when the
-// worker receives SIGTERM (kfcgi(8) stopping, see
-// [kcgi.Server.Terminating]): a handler that streams should end then.
-// The worker exits once h has returned. A client that goes away is not
-// seen before a write fails (the web server may not even say so).
+// The request's context is cancelled when h returns, when the worker
+// receives SIGTERM (kfcgi(8) stopping, see [kcgi.Server.Terminating]),
+// and when a write to the web server fails: a handler that streams
+// should end then. The worker exits once h has returned. A client that
+// goes away is seen only when a write fails, and only if the web server
+// closes the connection then (nginx with fastcgi_ignore_client_abort
+// off, its default).
 //
 // A panic in h is logged to standard error and answered with 500 if
 // nothing was sent yet; the worker goes on serving (http.ErrAbortHandler
@@ -240,5 +242,6 @@ func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, bw 
 	}()
 	ctx, cancel := context.WithCancel(context.WithValue(base, contextKey{}, r))
 	defer cancel()
+	w.cancel = cancel
 	h.ServeHTTP(w, hr.WithContext(ctx))
 }

@@ -34,12 +34,13 @@ type response struct {
 	r       *kcgi.Request
 	bw      *bufio.Writer // over r once the body has started
 	header  http.Header
-	code    int   // the status, 0 until WriteHeader
-	sent    bool  // the status and headers went to libkcgi
-	err     error // from starting the body
-	head    bool  // a HEAD request: the body is discarded
-	clen    int64 // the Content-Length the handler set, or -1
-	written int64 // body bytes accepted
+	code    int    // the status, 0 until WriteHeader
+	sent    bool   // the status and headers went to libkcgi
+	err     error  // from starting the body
+	head    bool   // a HEAD request: the body is discarded
+	clen    int64  // the Content-Length the handler set, or -1
+	written int64  // body bytes accepted
+	cancel  func() // cancels the request's context; nil before serve sets it
 }
 
 func newResponse(r *kcgi.Request, bw *bufio.Writer) *response {
@@ -108,6 +109,7 @@ func (w *response) send(p []byte, sniff bool) {
 		// Never libkcgi's own gzip (CGI): the handler owns the headers.
 		w.err = w.r.BodyCompress(false)
 	}
+	w.failed(w.err)
 }
 
 func (w *response) Write(p []byte) (int, error) {
@@ -130,7 +132,16 @@ func (w *response) Write(p []byte) (int, error) {
 	}
 	n, err := w.bw.Write(p)
 	w.written += int64(n)
-	return n, err
+	return n, w.failed(err)
+}
+
+// failed cancels the request's context if err, from writing to the web
+// server, is not nil: the client is gone or the worker is in trouble.
+func (w *response) failed(err error) error {
+	if err != nil && w.cancel != nil {
+		w.cancel()
+	}
+	return err
 }
 
 // bodyAllowed is net/http's rule: no body with 1xx, 204 and 304.
@@ -150,7 +161,7 @@ func (w *response) FlushError() error {
 	if w.err != nil {
 		return w.err
 	}
-	return w.bw.Flush()
+	return w.failed(w.bw.Flush())
 }
 
 // Flush is http.Flusher's: FlushError without the error.
