@@ -34,10 +34,12 @@ type Config struct {
 	SendBuffer int
 }
 
-// NoSendBuffer as Config.SendBuffer has libkcgi write each Head, Heads
-// and Write call straight to the wire: to standard output in CGI, as
-// FastCGI records of its own otherwise. A program that buffers in Go
-// then decides when its output leaves, as http.Flusher does.
+// NoSendBuffer as Config.SendBuffer has libkcgi write what each call
+// gives it straight to the wire, to standard output in CGI and as
+// FastCGI records otherwise: each Write at once, a Head or Heads in four
+// pieces (name, ": ", value, CRLF) and Body's blank line in one. A
+// program that buffers in Go then decides when its output leaves, as
+// http.Flusher does.
 const NoSendBuffer = -1
 
 // Debug selects libkcgi's debugging output (KREQ_DEBUG_*).
