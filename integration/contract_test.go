@@ -74,7 +74,7 @@ func contractCorpus() []contractCase {
 	mpTyped, mpTypedBody := formData(part{name: "note", ctype: "text/plain", data: []byte("typed")})
 	method := func(m string) contractCase {
 		c := contractCase{name: m + " /method", raw: do(m, "/method", nil, "")}
-		if !kcgi.HaveEnv && m != "PUT" {
+		if !kcgi.HaveEnv && (m == "PATCH" || m == "BREW") {
 			c.allow, c.check = oldMethod, func(a answer) error {
 				if a.status != "HTTP/1.1 501 Not Implemented" {
 					return errors.New(a.status)
@@ -91,7 +91,7 @@ func contractCorpus() []contractCase {
 			allow: textPlainPart, check: bodyIs(`"type": ""`)},
 		{name: "POST /readall multipart", raw: do("POST", "/readall", []string{mpTyped[:0] + mpUpload}, string(mpUploadBody))},
 		{name: "POST /readall form", raw: do("POST", "/readall", []string{form}, "a=1&b=two+words&c=%E2%82%AC")},
-		{name: "POST /readall form normalised", raw: do("POST", "/readall?q=1", []string{form}, "a=%7e&b=x%20y&c"),
+		{name: "POST /readall form normalised", raw: do("POST", "/readall", []string{form}, "a=%7e&b=x%20y&c"),
 			allow: reencodedForm, check: bodyIs(`"body": "a=~\u0026b=x+y\u0026c="`)},
 		{name: "PUT /readall form", raw: do("PUT", "/readall", []string{form}, "a=1&a=2")},
 		{name: "DELETE /readall form", raw: do("DELETE", "/readall", []string{form}, "id=42")},
