@@ -15,7 +15,9 @@ import (
 
 // A Server is a FastCGI worker (struct kfcgi), normally run by kfcgi(8).
 // It is not safe for concurrent use: one goroutine calls Parse in a
-// loop, and frees each Request before the next Parse.
+// loop, and frees each Request before the next Parse. The Request's
+// response may be written from another goroutine meanwhile (one at a
+// time): off the server's thread, each call blocks signals itself.
 type Server struct {
 	f    *C.struct_kfcgi
 	req  *C.struct_kreq // what each Parse fills, one at a time

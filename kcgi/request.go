@@ -426,10 +426,12 @@ func (r *Request) Heads(h []KeyValue) error {
 }
 
 // block is whether a call must block signals itself: a Server's thread
-// keeps them blocked, a CGI program's goroutine may change threads.
+// keeps them blocked, so a Server's request passes -1, "unless on that
+// thread" (a handler may write from another goroutine); a CGI program's
+// goroutine may change threads.
 func (r *Request) block() C.int {
 	if r.srv != nil {
-		return 0
+		return -1
 	}
 	return 1
 }

@@ -191,6 +191,24 @@ const struct kg_validator kg_validators[KG_VALID__MAX] = {
 };
 
 /*
+ * The thread that called kg_fcgi_init, which keeps asynchronous signals
+ * blocked until kg_fcgi_free.  A request's calls from another thread
+ * (a goroutine of the handler's) block them themselves.
+ */
+static pthread_t	 kg_server;
+static int		 kg_have_server;
+
+/* Whether a call must block signals: block, or if -1, off the server's thread. */
+static int
+kg_mustblock(int block)
+{
+
+	if (block >= 0)
+		return block;
+	return !(kg_have_server && pthread_equal(pthread_self(), kg_server));
+}
+
+/*
  * The server's thread keeps asynchronous signals blocked until
  * kg_fcgi_free: the Go package locks the server's goroutine to it, so
  * its later calls need no mask changes of their own.
@@ -208,9 +226,11 @@ kg_fcgi_init(struct kfcgi **fcgi, const struct kg_config *c, sigset_t *old)
 	    NULL, NULL, c->debug, &opts);
 	/* The handler is installed before anything can fail. */
 	kg_onstack(SIGTERM);
-	if (er == KCGI_OK)
+	if (er == KCGI_OK) {
 		kg_stdin();
-	else
+		kg_server = pthread_self();
+		kg_have_server = 1;
+	} else
 		kg_restore(old);
 	return er;
 }
@@ -228,6 +248,7 @@ kg_fcgi_free(struct kfcgi *fcgi, const sigset_t *old)
 	enum kcgi_err	 er;
 
 	er = khttp_fcgi_free(fcgi);
+	kg_have_server = 0;
 	kg_restore(old);
 	return er;
 }
@@ -249,7 +270,7 @@ kg_parse(struct kreq *req, const struct kg_config *c)
 
 /*
  * The calls on a parsed request.  With block unset, the caller's thread
- * already has the signals blocked.
+ * already has the signals blocked; with -1, if it is the server's.
  */
 enum kcgi_err
 kg_head(struct kreq *req, const char *key, const char *val, int block)
@@ -257,6 +278,7 @@ kg_head(struct kreq *req, const char *key, const char *val, int block)
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	er = khttp_head(req, key, "%s", val);
@@ -271,6 +293,7 @@ kg_body(struct kreq *req, int comp, int block)
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	er = comp < 0 ? khttp_body(req) : khttp_body_compress(req, comp);
@@ -285,6 +308,7 @@ kg_write(struct kreq *req, const char *buf, size_t sz, int block)
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	er = khttp_write(req, buf, sz);
@@ -300,6 +324,7 @@ kg_free(struct kreq *req, int block)
 	const struct khead	*envs = kg_envs(req, &sz);
 	sigset_t		 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	khttp_free(req);

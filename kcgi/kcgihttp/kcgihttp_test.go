@@ -108,6 +108,17 @@ func testHandler() http.Handler {
 			errors.Is(rc.SetWriteDeadline(time.Time{}), http.ErrNotSupported) &&
 			errors.Is(rc.EnableFullDuplex(), http.ErrNotSupported) && errors.Is(hijack, http.ErrNotSupported))
 	})
+	mux.HandleFunc("/goroutine", func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		go func() { // off the server's thread
+			defer close(done)
+			for i := 0; i < 64; i++ {
+				w.Write(bytes.Repeat([]byte{'a' + byte(i%26)}, 16<<10))
+				http.NewResponseController(w).Flush()
+			}
+		}()
+		<-done
+	})
 	mux.HandleFunc("/early", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</a.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)
@@ -172,6 +183,21 @@ func TestHandlerCGI(t *testing.T) {
 				t.Errorf("%s %s: missing %q in\n%s", c.req.Method, c.req.URL, want, got)
 			}
 		}
+	}
+}
+
+// A handler may write from another goroutine, off the server's thread.
+func TestHandlerOtherGoroutine(t *testing.T) {
+	w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1")
+	for i := 0; i < 3; i++ {
+		out := do(t, w, "GET", "/goroutine")
+		_, body, _ := strings.Cut(out, "\r\n\r\n")
+		if len(body) != 64*16<<10 || body[0] != 'a' || body[len(body)-1] != 'a'+63%26 {
+			t.Fatalf("got %d bytes: %q", len(body), harness.Clip([]byte(out), 200))
+		}
+	}
+	if err, ok := w.Exited(); ok {
+		t.Fatalf("worker exited: %v\n%s", err, w.Stderr())
 	}
 }
 
