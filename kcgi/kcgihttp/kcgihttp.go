@@ -135,6 +135,10 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // closes the connection then (nginx with fastcgi_ignore_client_abort
 // off, its default).
 //
+// h runs on the worker's goroutine, which Init locked to its thread; it
+// may hand the ResponseWriter to another goroutine, used by one at a
+// time, as under net/http.
+//
 // A panic in h is logged to standard error and answered with 500 if
 // nothing was sent yet; the worker goes on serving (http.ErrAbortHandler
 // is not logged). After a partial write the answer just ends: libkcgi
