@@ -30,13 +30,21 @@ type Config struct {
 	Debug Debug
 	// SendBuffer is libkcgi's output buffer size in bytes (kopts
 	// sndbufsz), at most 1 GiB; zero picks libkcgi's default (8 KiB in
-	// CGI, 65535 in FastCGI).
+	// CGI, 65535 in FastCGI), and NoSendBuffer none.
 	SendBuffer int
 	// Confine, if not zero, confines the process to these promises
 	// (and PromiseStdio) with [Confine], right after libkcgi has forked
 	// its children in Init, or has parsed the request in ParseCGI.
 	Confine Promise
 }
+
+// NoSendBuffer as Config.SendBuffer has libkcgi write what each call
+// gives it straight to the wire, to standard output in CGI and as
+// FastCGI records otherwise: each Write at once, a Head or Heads in four
+// pieces (name, ": ", value, CRLF) and Body's blank line in one. A
+// program that buffers in Go then decides when its output leaves, as
+// http.Flusher does.
+const NoSendBuffer = -1
 
 // Debug selects libkcgi's debugging output (KREQ_DEBUG_*).
 type Debug uint
@@ -107,7 +115,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	if cfg.DefaultPage < 0 || (len(cfg.Pages) > 0 && cfg.DefaultPage >= len(cfg.Pages)) {
 		return nil, fmt.Errorf("%w: DefaultPage %d with %d pages", ErrConfig, cfg.DefaultPage, len(cfg.Pages))
 	}
-	if cfg.SendBuffer < 0 || cfg.SendBuffer > maxSendBuffer {
+	if cfg.SendBuffer < NoSendBuffer || cfg.SendBuffer > maxSendBuffer {
 		return nil, fmt.Errorf("%w: SendBuffer %d", ErrConfig, cfg.SendBuffer)
 	}
 	if cfg.Confine >= promiseMax {
@@ -128,7 +136,10 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 	c := (*C.struct_kg_config)(czero(C.sizeof_struct_kg_config))
 	c.keysz, c.pagesz = C.size_t(len(cfg.Keys)), C.size_t(len(cfg.Pages))
 	c.defpage, c.debug, c.sndbuf = C.size_t(cfg.DefaultPage), C.uint(cfg.Debug), -1
-	if cfg.SendBuffer > 0 {
+	switch {
+	case cfg.SendBuffer == NoSendBuffer:
+		c.sndbuf = 0
+	case cfg.SendBuffer > 0:
 		c.sndbuf = C.ssize_t(cfg.SendBuffer)
 	}
 	if len(cfg.Keys) > 0 {

@@ -15,14 +15,17 @@ import (
 
 // A Server is a FastCGI worker (struct kfcgi), normally run by kfcgi(8).
 // It is not safe for concurrent use: one goroutine calls Parse in a
-// loop, and frees each Request before the next Parse.
+// loop, and frees each Request before the next Parse. The Request's
+// response may be written from another goroutine meanwhile (one at a
+// time): off the server's thread, each call blocks signals itself.
 type Server struct {
 	f    *C.struct_kfcgi
 	req  *C.struct_kreq // what each Parse fills, one at a time
 	mask *C.sigset_t    // the thread's signal mask before Init
 	cfg  *cconfig
-	r    Request // the Request each Parse returns
-	busy bool    // r is parsed and not yet freed
+	r    Request       // the Request each Parse returns
+	busy bool          // r is parsed and not yet freed
+	done chan struct{} // see Terminating
 	// yielded is when Parse last yielded to the scheduler.
 	yielded time.Time
 }
@@ -66,6 +69,8 @@ func Init(cfg *Config) (*Server, error) {
 		return nil, opError("Init", err)
 	}
 	s.req = (*C.struct_kreq)(czero(C.sizeof_struct_kreq))
+	s.done = make(chan struct{})
+	watchTerm(s.done)
 	if c.confine != 0 {
 		if err := Confine(c.confine); err != nil {
 			s.Free()
@@ -113,6 +118,7 @@ func (s *Server) Free() error {
 		s.r.Free()
 	}
 	err := kerr(C.kg_fcgi_free(s.f, s.mask))
+	stopTerm(s.done)
 	s.f = nil
 	C.free(unsafe.Pointer(s.req))
 	C.free(unsafe.Pointer(s.mask))

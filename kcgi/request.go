@@ -398,11 +398,40 @@ func (r *Request) Head(key, value string) error {
 		(*C.char)(unsafe.Pointer(&b[v])), r.block())))
 }
 
+// Heads writes the response headers h in one khttp_head(3) call, so
+// that without a send buffer (NoSendBuffer) they leave in one write.
+// Each is checked as Head checks it; if one is refused, ErrHeader is
+// returned and none is written. An empty h writes nothing.
+func (r *Request) Heads(h []KeyValue) error {
+	if err := r.check("Heads", stateHead); err != nil || len(h) == 0 {
+		return err
+	}
+	for _, kv := range h {
+		if err := CheckHeader(kv.Key, kv.Value); err != nil {
+			return opError("Heads", err)
+		}
+	}
+	// libkcgi writes "key: value\r\n": the value carries the other
+	// lines, which CheckHeader has made sure hold no line breaks.
+	b := append(append(r.buf[:0], h[0].Key...), 0)
+	v := len(b)
+	b = append(b, h[0].Value...)
+	for _, kv := range h[1:] {
+		b = append(append(append(append(b, "\r\n"...), kv.Key...), ": "...), kv.Value...)
+	}
+	b = append(b, 0)
+	r.buf = b
+	return opError("Heads", kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
+		(*C.char)(unsafe.Pointer(&b[v])), r.block())))
+}
+
 // block is whether a call must block signals itself: a Server's thread
-// keeps them blocked, a CGI program's goroutine may change threads.
+// keeps them blocked, so a Server's request passes -1, "unless on that
+// thread" (a handler may write from another goroutine); a CGI program's
+// goroutine may change threads.
 func (r *Request) block() C.int {
 	if r.srv != nil {
-		return 0
+		return -1
 	}
 	return 1
 }

@@ -116,6 +116,49 @@ kg_onstack(int sig)
 }
 
 /*
+ * libkcgi's SIGTERM handler only sets a flag, which its loop reads
+ * while it waits for the next request.  kg_term runs it, then writes a
+ * byte to kg_termfd, so that Go code learns of the shutdown during a
+ * request too.
+ */
+static void		(*kg_kcgi_term)(int);
+static volatile sig_atomic_t kg_termfd = -1;
+
+static void
+kg_term(int sig)
+{
+	int	 fd = kg_termfd, er = errno;
+
+	if (kg_kcgi_term != NULL)
+		kg_kcgi_term(sig);
+	if (fd != -1)
+		(void)write(fd, "", 1);
+	errno = er;
+}
+
+/*
+ * Put kg_term before libkcgi's SIGTERM handler, writing to fd (-1:
+ * none).  Returns -1 if there is no handler of libkcgi's to chain.
+ */
+int
+kg_term_notify(int fd)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGTERM, NULL, &sa) == -1 ||
+	    (sa.sa_flags & SA_SIGINFO) ||
+	    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+		return -1;
+	kg_termfd = fd;
+	if (sa.sa_handler == kg_term)
+		return 0;
+	kg_kcgi_term = sa.sa_handler;
+	sa.sa_handler = kg_term;
+	sa.sa_flags |= SA_ONSTACK;
+	return sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
  * In the fixed pool, khttp_fcgi_init closes the listening socket kfcgi
  * passed as standard input.  Put the read end of an empty pipe there so
  * that the next descriptor the program opens is not mistaken for it.
@@ -150,6 +193,24 @@ const struct kg_validator kg_validators[KG_VALID__MAX] = {
 };
 
 /*
+ * The thread that called kg_fcgi_init, which keeps asynchronous signals
+ * blocked until kg_fcgi_free.  A request's calls from another thread
+ * (a goroutine of the handler's) block them themselves.
+ */
+static pthread_t	 kg_server;
+static int		 kg_have_server;
+
+/* Whether a call must block signals: block, or if -1, off the server's thread. */
+static int
+kg_mustblock(int block)
+{
+
+	if (block >= 0)
+		return block;
+	return !(kg_have_server && pthread_equal(pthread_self(), kg_server));
+}
+
+/*
  * The server's thread keeps asynchronous signals blocked until
  * kg_fcgi_free: the Go package locks the server's goroutine to it, so
  * its later calls need no mask changes of their own.
@@ -167,9 +228,11 @@ kg_fcgi_init(struct kfcgi **fcgi, const struct kg_config *c, sigset_t *old)
 	    NULL, NULL, c->debug, &opts);
 	/* The handler is installed before anything can fail. */
 	kg_onstack(SIGTERM);
-	if (er == KCGI_OK)
+	if (er == KCGI_OK) {
 		kg_stdin();
-	else
+		kg_server = pthread_self();
+		kg_have_server = 1;
+	} else
 		kg_restore(old);
 	return er;
 }
@@ -187,6 +250,7 @@ kg_fcgi_free(struct kfcgi *fcgi, const sigset_t *old)
 	enum kcgi_err	 er;
 
 	er = khttp_fcgi_free(fcgi);
+	kg_have_server = 0;
 	kg_restore(old);
 	return er;
 }
@@ -208,7 +272,7 @@ kg_parse(struct kreq *req, const struct kg_config *c)
 
 /*
  * The calls on a parsed request.  With block unset, the caller's thread
- * already has the signals blocked.
+ * already has the signals blocked; with -1, if it is the server's.
  */
 enum kcgi_err
 kg_head(struct kreq *req, const char *key, const char *val, int block)
@@ -216,6 +280,7 @@ kg_head(struct kreq *req, const char *key, const char *val, int block)
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	er = khttp_head(req, key, "%s", val);
@@ -230,6 +295,7 @@ kg_body(struct kreq *req, int comp, int block)
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	er = comp < 0 ? khttp_body(req) : khttp_body_compress(req, comp);
@@ -244,6 +310,7 @@ kg_write(struct kreq *req, const char *buf, size_t sz, int block)
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	er = khttp_write(req, buf, sz);
@@ -259,6 +326,7 @@ kg_free(struct kreq *req, int block)
 	const struct khead	*envs = kg_envs(req, &sz);
 	sigset_t		 old;
 
+	block = kg_mustblock(block);
 	if (block)
 		kg_block(&old);
 	khttp_free(req);

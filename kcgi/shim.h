@@ -88,6 +88,7 @@ enum kcgi_err	 kg_body(struct kreq *, int, int);
 enum kcgi_err	 kg_write(struct kreq *, const char *, size_t, int);
 void		 kg_free(struct kreq *, int);
 const struct khead *kg_envs(const struct kreq *, size_t *);
+int		 kg_term_notify(int);
 unsigned long	 kg_sigflags(int);
 int		 kg_sigblocked(int);
 

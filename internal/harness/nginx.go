@@ -20,6 +20,10 @@ type NginxConfig struct {
 	// Unbuffered turns fastcgi_request_buffering off, so that request
 	// bodies are streamed to the backend as they arrive.
 	Unbuffered bool
+	// StreamResponses turns fastcgi_buffering off, so that each write
+	// of the backend reaches the client as it comes (server-sent
+	// events).
+	StreamResponses bool
 	// Params are extra fastcgi_param directives after the standard
 	// ones, such as {"HTTPS", "on"}.
 	Params []Param
@@ -53,6 +57,7 @@ http {
 		location / {
 			fastcgi_pass unix:{{.Socket}};
 			fastcgi_request_buffering {{if .Unbuffered}}off{{else}}on{{end}};
+			fastcgi_buffering {{if .StreamResponses}}off{{else}}on{{end}};
 			fastcgi_ignore_client_abort {{if .AbortOnClientClose}}off{{else}}on{{end}};
 			fastcgi_split_path_info ^({{.Prefix}})(/.*)?$;
 			include /etc/nginx/fastcgi_params;

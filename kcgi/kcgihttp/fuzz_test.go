@@ -33,12 +33,15 @@ func FuzzHTTPRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if err := hr.ParseMultipartForm(1 << 20); err != nil {
+			return
+		}
 		for k, vs := range hr.PostForm {
 			if len(hr.Form[k]) < len(vs) {
 				t.Fatalf("PostForm[%q] = %q not in Form %q", k, vs, hr.Form[k])
 			}
 		}
-		if hr.MultipartForm != nil && file != "" {
+		if hr.MultipartForm != nil && file != "" && key != "" {
 			fhs := hr.MultipartForm.File[key]
 			if len(fhs) != 1 {
 				t.Fatalf("upload %q: %d files", key, len(fhs))

@@ -11,11 +11,68 @@
 // The rules of package kcgi apply: call Serve first in main, before
 // starting goroutines or opening descriptors, and leave SIGTERM and
 // SIGPIPE to the package.
+//
+// # The contract
+//
+// A handler runs unchanged: the *http.Request and http.ResponseWriter
+// behave as net/http/fcgi's (see [ServeFastCGI] for the details), and
+// beyond it as net/http's server for http.Flusher and
+// http.ResponseController's Flush, informational statuses, Content-Length
+// and the request's context. What FastCGI cannot carry is refused
+// cleanly: ResponseController's deadlines, Hijack and full duplex
+// return http.ErrNotSupported, and trailers are not sent.
+//
+// # Form bodies
+//
+// libkcgi parses application/x-www-form-urlencoded and
+// multipart/form-data bodies (and text/plain with POST) into fields in
+// its sandbox, and keeps no copy of the bytes. The handler's Body is
+// those fields re-encoded, in the order sent, with the same content
+// type; Form, PostForm and MultipartForm are left nil, so that
+// ParseForm, FormValue, FormFile, ParseMultipartForm and
+// MultipartReader each work on that Body as under net/http, and a
+// handler may read it with io.ReadAll instead. The values are libkcgi's
+// (see [FromContext] for its fields, validators and all). The
+// re-encoded body is equivalent to what was sent, not byte-identical:
+//
+//   - URL-encoded: pairs are joined by "&" and escaped by
+//     url.QueryEscape ("%7e" comes back as "~", "%20" as "+"), a key
+//     without "=" gets one, and the pairs libkcgi drops are gone: ";"
+//     separates pairs as "&" does, and pairs with an empty key or a bad
+//     or %00 escape are dropped.
+//   - Multipart: the request's boundary is kept (a new one, and a new
+//     Content-Type header, if it is not valid for mime/multipart); the
+//     preamble and epilogue are gone; each part has Content-Disposition
+//     with its name and any filename, escaped as mime/multipart does,
+//     then its Content-Type and Content-Transfer-Encoding; other part
+//     headers are gone. filename="" reads as no filename, and an
+//     explicit text/plain on a part that is not a file cannot be told
+//     from none and is left out. Nested multipart/mixed parts come
+//     flat, under the outer name.
+//   - text/plain: one "key=value\r\n" line per field.
+//   - Values of keys with a libkcgi validator are as it left them
+//     (trimmed, an e-mail lowercased).
+//
+// ContentLength, and the Content-Length header, are the length of the
+// re-encoded body. Other bodies (JSON, XML, octets, text/plain with
+// another method than POST) are passed as sent.
+//
+// # Streaming
+//
+// libkcgi's send buffer is off; responses are buffered in Go, and Flush
+// sends the headers and what was written as FastCGI records at once.
+// Behind nginx, set "fastcgi_buffering off" (or send
+// "X-Accel-Buffering: no") where responses stream, as for net/http/fcgi.
+// The request's context is cancelled when kfcgi(8) stops the worker
+// (SIGTERM), so that a stream can end; libkcgi has read the whole
+// request body before the handler runs, so a streaming upload comes
+// from memory.
 package kcgihttp
 
 // This file holds the serving loops and the context.
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -53,19 +110,55 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // or when h returns, a missing Content-Type is sniffed from the first
 // Write (http.DetectContentType), a Date header is added, header names
 // that are not tokens are dropped, and CR, LF and NUL in values become
-// spaces. The body of a HEAD request is discarded, and libkcgi never
-// compresses it (the handler owns Content-Encoding). There is no
-// http.Flusher: libkcgi sends its buffer when it fills and at the end. A
-// panic in h is logged to standard error and answered with 500 if
-// nothing was written yet; the worker goes on serving
-// (http.ErrAbortHandler is not logged). After a partial write the
-// answer just ends: libkcgi cannot abort a response.
+// spaces. Beyond net/http/fcgi, and as net/http's server does: Flush
+// (http.Flusher, and http.ResponseController's Flush) sends the headers
+// and what was written; informational statuses (1xx but 101) are
+// dropped, since FastCGI cannot carry them, and the final status is
+// still to come; Write returns http.ErrBodyNotAllowed after 204 and 304,
+// and http.ErrContentLength past a Content-Length the handler set. The
+// body of a HEAD request is discarded, and libkcgi never compresses it
+// (the handler owns Content-Encoding). Deadlines, Hijack and full
+// duplex are not supported: http.ResponseController returns
+// http.ErrNotSupported. Trailers are not sent (FastCGI has none, nor
+// does net/http/fcgi send them).
+//
+// libkcgi's own send buffer is off: the adapter buffers in Go, in a
+// buffer of cfg.SendBuffer bytes (default 65535, a FastCGI record), and
+// each flush, or full buffer, goes straight to the web server. A
+// streamed response of any length takes no more memory than that.
+//
+// The request's context is cancelled when h returns, when the worker
+// receives SIGTERM (kfcgi(8) stopping, see [kcgi.Server.Terminating]),
+// and when a write to the web server fails: a handler that streams
+// should end then. The worker exits once h has returned. A client that
+// goes away is seen only when a write fails, and only if the web server
+// closes the connection then (nginx with fastcgi_ignore_client_abort
+// off, its default).
+//
+// h runs on the worker's goroutine, which Init locked to its thread; it
+// may hand the ResponseWriter to another goroutine, used by one at a
+// time, as under net/http.
+//
+// A panic in h is logged to standard error and answered with 500 if
+// nothing was sent yet; the worker goes on serving (http.ErrAbortHandler
+// is not logged). After a partial write the answer just ends: libkcgi
+// cannot abort a response.
 func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
-	srv, err := kcgi.Init(cfg)
+	c, bw := unbuffered(cfg)
+	srv, err := kcgi.Init(c)
 	if err != nil {
 		return err
 	}
 	defer srv.Free()
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-srv.Terminating():
+			cancel()
+		case <-base.Done():
+		}
+	}()
 	for {
 		r, err := srv.Parse()
 		if errors.Is(err, kcgi.ErrExit) {
@@ -73,7 +166,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 		} else if err != nil {
 			return err
 		}
-		serve(r, parsedOf(r), h)
+		serve(base, r, parsedOf(r), h, bw)
 	}
 }
 
@@ -83,7 +176,8 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 // libkcgi before 1.0.0, the *http.Request is built from the process's
 // environment, as net/http/cgi does, and the fields libkcgi parsed.
 func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
-	r, err := kcgi.ParseCGI(cfg)
+	c, bw := unbuffered(cfg)
+	r, err := kcgi.ParseCGI(c)
 	if err != nil {
 		return err
 	}
@@ -91,8 +185,23 @@ func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
 	if p.env == nil {
 		p.env = processEnv()
 	}
-	serve(r, p, h)
+	serve(context.Background(), r, p, h, bw)
 	return nil
+}
+
+// unbuffered returns a copy of cfg with libkcgi's send buffer off, and
+// the buffer the responses use instead, of cfg's SendBuffer size.
+func unbuffered(cfg *kcgi.Config) (*kcgi.Config, *bufio.Writer) {
+	var c kcgi.Config
+	if cfg != nil {
+		c = *cfg
+	}
+	size := bufferSize
+	if c.SendBuffer > 0 {
+		size = c.SendBuffer
+	}
+	c.SendBuffer = kcgi.NoSendBuffer
+	return &c, bufio.NewWriterSize(nil, size)
 }
 
 type contextKey struct{}
@@ -105,11 +214,11 @@ func FromContext(ctx context.Context) (*kcgi.Request, bool) {
 }
 
 // serve answers r, as p reads it, with h.
-func serve(r *kcgi.Request, p *parsed, h http.Handler) {
+func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, bw *bufio.Writer) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
-	w := &response{r: r, header: make(http.Header)}
+	w := newResponse(r, bw)
 	defer w.finish()
 	hr, err := p.request()
 	if err != nil {
@@ -130,10 +239,13 @@ func serve(r *kcgi.Request, p *parsed, h http.Handler) {
 				fmt.Fprintf(os.Stderr, "kcgihttp: panic serving %s: %v\n%s", hr.URL, p, buf)
 			}
 			if !w.sent {
-				w.header, w.code = make(http.Header), 0
+				w.header, w.code, w.clen = make(http.Header), 0, -1
 				w.WriteHeader(http.StatusInternalServerError)
 			}
 		}
 	}()
-	h.ServeHTTP(w, hr.WithContext(context.WithValue(hr.Context(), contextKey{}, r)))
+	ctx, cancel := context.WithCancel(context.WithValue(base, contextKey{}, r))
+	defer cancel()
+	w.cancel = cancel
+	h.ServeHTTP(w, hr.WithContext(ctx))
 }

@@ -4,6 +4,7 @@ package kcgihttp
 // serving testHandler when KCGI_TEST_HANDLER is set.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +12,10 @@ import (
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcgi-go/kcgi-go/internal/harness"
 	"github.com/kcgi-go/kcgi-go/kcgi"
@@ -20,7 +23,11 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv("KCGI_TEST_HANDLER") != "" {
-		if err := Serve(nil, testHandler()); err != nil {
+		h := testHandler()
+		if name := os.Getenv("KCGI_TEST_EXAMPLE"); name != "" {
+			h = ExampleHandlers[name]
+		}
+		if err := Serve(nil, h); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(2)
 		}
@@ -62,11 +69,67 @@ func testHandler() http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "method=%s uri=%s path=%s proto=%s host=%s tls=%v kcgi=%v fields=%d\n",
 			r.Method, r.RequestURI, r.URL.Path, r.Proto, r.Host, r.TLS != nil, ok, len(kr.Fields()))
-		fmt.Fprintf(w, "a=%q q=%q postform=%q body=%q\n", r.FormValue("a"), r.Form["q"], r.PostForm, body)
+		fmt.Fprintf(w, "length=%d type=%q body=%q\n", r.ContentLength, r.Header.Get("Content-Type"), body)
+	})
+	mux.HandleFunc("/form", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "a=%q q=%q", r.FormValue("a"), r.Form["q"])
+		fmt.Fprintf(w, " postform=%q\n", r.PostForm)
 		if f, h, err := r.FormFile("up"); err == nil {
 			b, _ := io.ReadAll(f)
 			fmt.Fprintf(w, "file %s %q %q\n", h.Filename, h.Header.Get("Content-Type"), b)
 		}
+	})
+	mux.HandleFunc("/parts", func(w http.ResponseWriter, r *http.Request) {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			b, _ := io.ReadAll(p)
+			fmt.Fprintf(w, "%s %q %q %q\n", p.FormName(), p.FileName(), p.Header.Get("Content-Type"), b)
+		}
+	})
+	mux.HandleFunc("/flush", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(w)
+		for i := 0; i < 3; i++ {
+			fmt.Fprintf(w, "data: %d\n\n", i)
+			if err := rc.Flush(); err != nil {
+				panic(err)
+			}
+		}
+		_, _, hijack := rc.Hijack()
+		fmt.Fprintf(w, "unsupported=%v\n", errors.Is(rc.SetReadDeadline(time.Time{}), http.ErrNotSupported) &&
+			errors.Is(rc.SetWriteDeadline(time.Time{}), http.ErrNotSupported) &&
+			errors.Is(rc.EnableFullDuplex(), http.ErrNotSupported) && errors.Is(hijack, http.ErrNotSupported))
+	})
+	mux.HandleFunc("/goroutine", func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		go func() { // off the server's thread
+			defer close(done)
+			for i := 0; i < 64; i++ {
+				w.Write(bytes.Repeat([]byte{'a' + byte(i%26)}, 16<<10))
+				http.NewResponseController(w).Flush()
+			}
+		}()
+		<-done
+	})
+	mux.HandleFunc("/early", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</a.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, "created")
+	})
+	mux.HandleFunc("/length", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "5")
+		_, err := io.WriteString(w, "12345")
+		_, err2 := io.WriteString(w, "6")
+		fmt.Fprintf(os.Stderr, "length: %v %v\n", err, err2)
 	})
 	return mux
 }
@@ -83,24 +146,84 @@ func TestHandlerCGI(t *testing.T) {
 	body := "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nfrom-body\r\n" +
 		"--XyZ\r\nContent-Disposition: form-data; name=\"up\"; filename=\"f.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01bin\x00\r\n" +
 		"--XyZ--\r\n"
-	req := httptest.NewRequest("POST", "/request?q=1&q=%C3%A9", strings.NewReader(body))
-	req.Header.Set("Content-Type", "multipart/form-data; boundary=XyZ")
-	rec := serveCGI(t, req)
-	got := rec.Body.String()
-	for _, want := range []string{
-		"method=POST uri= path=/request proto=HTTP/1.1 host=example.com tls=false kcgi=true fields=4",
-		`a="from-body" q=["1" "é"] postform=map["a":["from-body"]] body=""`,
-		"file f.bin \"application/octet-stream\" \"\\x00\\x01bin\\x00\"",
+	mp := func(path string) *http.Request {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=XyZ")
+		return req
+	}
+	form := func(path, ctype, body string) *http.Request {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		return req
+	}
+	const urlenc = "application/x-www-form-urlencoded"
+	for _, c := range []struct {
+		req  *http.Request
+		want []string
+	}{
+		{mp("/request?q=1&q=%C3%A9"), []string{
+			"method=POST uri= path=/request proto=HTTP/1.1 host=example.com tls=false kcgi=true fields=4",
+			fmt.Sprintf("length=%d type=%q body=%q", len(body), "multipart/form-data; boundary=XyZ", body),
+		}},
+		{mp("/form?q=1&q=%C3%A9"), []string{
+			`a="from-body" q=["1" "é"] postform=map["a":["from-body"]]`,
+			`file f.bin "application/octet-stream" "\x00\x01bin\x00"`,
+		}},
+		{mp("/parts"), []string{`a "" "" "from-body"`, `up "f.bin" "application/octet-stream" "\x00\x01bin\x00"`}},
+		// Re-encoded: ";" splits, "%7e" and "+" normalised, "c" gets "=", the bad pair is dropped.
+		{form("/request?q=1", urlenc, "a=1;b=%7e+x&c&d=%zz"), []string{`length=12 type="application/x-www-form-urlencoded" body="a=1&b=~+x&c="`}},
+		{form("/form?q=1", urlenc, "a=1&a=2"), []string{`a="1" q=["1"] postform=map["a":["1" "2"]]`}},
+		{form("/request", "text/plain", "a=1\r\nb=2\r\n"), []string{`length=10 type="text/plain" body="a=1\r\nb=2\r\n"`}},
+		{form("/form", "text/plain", "a=1\r\n"), []string{`a="" q=[] postform=map[]`}},
+		{form("/request", "application/json", `{"a":1}`), []string{`body="{\"a\":1}"`}},
 	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("missing %q in\n%s", want, got)
+		got := serveCGI(t, c.req).Body.String()
+		for _, want := range c.want {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s %s: missing %q in\n%s", c.req.Method, c.req.URL, want, got)
+			}
 		}
 	}
+}
 
-	req = httptest.NewRequest("PUT", "/request", strings.NewReader(`{"a":1}`))
-	req.Header.Set("Content-Type", "application/json")
-	if got := serveCGI(t, req).Body.String(); !strings.Contains(got, `body="{\"a\":1}"`) {
-		t.Errorf("raw body: %s", got)
+// A handler may write from another goroutine, off the server's thread.
+func TestHandlerOtherGoroutine(t *testing.T) {
+	w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1")
+	for i := 0; i < 3; i++ {
+		out := do(t, w, "GET", "/goroutine")
+		_, body, _ := strings.Cut(out, "\r\n\r\n")
+		if len(body) != 64*16<<10 || body[0] != 'a' || body[len(body)-1] != 'a'+63%26 {
+			t.Fatalf("got %d bytes: %q", len(body), harness.Clip([]byte(out), 200))
+		}
+	}
+	if err, ok := w.Exited(); ok {
+		t.Fatalf("worker exited: %v\n%s", err, w.Stderr())
+	}
+}
+
+// Flush sends the headers and what was written; 1xx is dropped; a
+// Content-Length is kept to.
+func TestHandlerFlush(t *testing.T) {
+	w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1")
+	out, recs := doRecords(t, w, "GET", "/flush")
+	want := "Status: 200 OK\r\nContent-Type: text/event-stream\r\nDate: "
+	if !strings.HasPrefix(out, want) || !strings.HasSuffix(out, "\r\n\r\ndata: 0\n\ndata: 1\n\ndata: 2\n\nunsupported=true\n") {
+		t.Fatalf("got %q", out)
+	}
+	// libkcgi writes the head in five pieces; then one record per
+	// flush, and one at the end.
+	if n := len(recs); n < 4 || !slices.Equal(recs[n-4:], []string{"data: 0\n\n", "data: 1\n\n", "data: 2\n\n", "unsupported=true\n"}) {
+		t.Errorf("STDOUT records: %q", recs)
+	}
+	if out := do(t, w, "GET", "/early"); !strings.HasPrefix(out, "Status: 201 Created\r\nContent-Type: text/plain; charset=utf-8\r\nDate: ") ||
+		!strings.Contains(out, "\r\nLink: </a.css>; rel=preload\r\n") || !strings.HasSuffix(out, "\r\n\r\ncreated") {
+		t.Errorf("early hints: %q", out)
+	}
+	if out := do(t, w, "GET", "/length"); !strings.Contains(out, "\r\nContent-Length: 5\r\n") || !strings.HasSuffix(out, "\r\n\r\n12345") {
+		t.Errorf("length: %q", out)
+	}
+	if !strings.Contains(w.Stderr(), "length: <nil> http: wrote more than the declared Content-Length\n") {
+		t.Errorf("length: %s", w.Stderr())
 	}
 }
 
@@ -176,6 +299,31 @@ func do(t *testing.T, w *harness.Worker, method, path string) string {
 	return out
 }
 
+// doRecords is do, also returning the STDOUT records' contents.
+func doRecords(t *testing.T, w *harness.Worker, method, path string) (string, []string) {
+	t.Helper()
+	out, raw, err := w.DoRequest(harness.FCGIRequest{Params: []harness.Param{
+		{Name: "REQUEST_METHOD", Value: method},
+		{Name: "SCRIPT_NAME", Value: path},
+		{Name: "REQUEST_URI", Value: path},
+		{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := harness.ParseRecords(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout []string
+	for _, r := range recs {
+		if r.Type == 6 && len(r.Content) > 0 {
+			stdout = append(stdout, string(r.Content))
+		}
+	}
+	return out, stdout
+}
+
 // A method libkcgi does not know reaches the handler with libkcgi
 // 1.0.0 and later, and is refused with 501 before, never changed.
 func TestUnknownMethod(t *testing.T) {
@@ -218,12 +366,20 @@ func TestNewRequestFields(t *testing.T) {
 			{Key: "a", Value: []byte("A1")},
 			{Key: "b", Value: []byte("2")},
 		},
+		ctype: "application/x-www-form-urlencoded",
 	}
 	hr, err := p.request()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(hr.PostForm, hr.Form["int"], hr.ContentLength); got != `map[int:[ 5]] [ 5] 19` {
+	if hr.Form != nil || hr.PostForm != nil || hr.MultipartForm != nil {
+		t.Errorf("forms filled before ParseForm: %v %v %v", hr.Form, hr.PostForm, hr.MultipartForm)
+	}
+	body, _ := io.ReadAll(hr.Body)
+	hr.Body = io.NopCloser(bytes.NewReader(body))
+	hr.ParseForm() // net/http refuses "% 41" in the query; the body parses
+
+	if got := fmt.Sprintf("%v %v %d %s", hr.PostForm, hr.Form["int"], hr.ContentLength, body); got != `map[int:[ 5]] [ 5] 6 int=+5` {
 		t.Errorf("got %s", got)
 	}
 }
@@ -243,6 +399,7 @@ func TestRebuildEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hr.ParseForm()
 	got := fmt.Sprintf("%s %s %s %q %s %s %v %s %s %q", hr.Method, hr.URL.RequestURI(), hr.URL.Path, hr.URL.RawQuery,
 		hr.Host, hr.RemoteAddr, hr.TLS != nil, hr.Proto, hr.Header.Get("X-Custom-Thing"), hr.Form["q"])
 	want := `GET /app/a%20b/c.txt?q=1&q=%C3%A9&x=a%26b /app/a b/c.txt "q=1&q=%C3%A9&x=a%26b" example.com:8080 192.0.2.1:0 true HTTP/1.1 1 ["1" "é"]`
@@ -253,10 +410,12 @@ func TestRebuildEnv(t *testing.T) {
 	p.method = kcgi.MethodPost
 	p.headers = append(p.headers, kv("Content-Type", "application/x-www-form-urlencoded"),
 		kv("Content-Length", "7"))
+	p.ctype = "application/x-www-form-urlencoded"
 	if hr, err = p.request(); err != nil {
 		t.Fatal(err)
 	}
-	if hr.URL.RawQuery != "" || len(hr.PostForm["q"]) != 2 || hr.ContentLength != 7 {
+	hr.ParseForm()
+	if hr.URL.RawQuery != "" || len(hr.PostForm["q"]) != 2 || hr.ContentLength != 20 {
 		t.Errorf("form body: query %q, PostForm %v, ContentLength %d", hr.URL.RawQuery, hr.PostForm, hr.ContentLength)
 	}
 

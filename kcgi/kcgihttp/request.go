@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/cgi"
-	"net/textproto"
 	"net/url"
 	"os"
 	"strconv"
@@ -26,14 +24,21 @@ var ErrMethod = errors.New("kcgihttp: method unknown to libkcgi")
 
 // NewRequest builds an *http.Request from r, as net/http/cgi builds one
 // from the environment: the URL from REQUEST_URI, Host, RemoteAddr,
-// Header, ContentLength, and TLS when HTTPS is on. Its Form, PostForm
-// and MultipartForm are already filled from libkcgi's fields, uploads
-// as real multipart.FileHeaders. Its Body is the raw body for content
-// types libkcgi does not parse (see [kcgi.Request.RawBody]), and empty
-// for forms; ContentLength is CONTENT_LENGTH even then, as with
-// net/http/fcgi. Form values are the bytes libkcgi kept: for keys with
-// a validator, as the validator left them (trimmed, an e-mail
-// lowercased).
+// Header, ContentLength, and TLS when HTTPS is on.
+//
+// Its Body is the raw body for content types libkcgi does not parse
+// (see [kcgi.Request.RawBody]). For the forms libkcgi parses
+// (application/x-www-form-urlencoded, multipart/form-data, and
+// text/plain with POST), libkcgi keeps the fields, not the bytes, so
+// the Body is those fields re-encoded, in the order sent, as a body of
+// the same content type: ContentLength (and a Content-Length header)
+// is the length of that body. Form, PostForm and MultipartForm are
+// left nil, so that ParseForm, FormValue, FormFile, ParseMultipartForm
+// and MultipartReader work on the Body exactly as they do under
+// net/http, with the values libkcgi's sandbox parsed: for keys with a
+// validator, as the validator left them (trimmed, an e-mail
+// lowercased). The re-encoded body is equivalent, not always
+// byte-identical: see the package doc.
 //
 // libkcgi before 1.0.0 passes no environment ([kcgi.HaveEnv] is
 // false), so NewRequest rebuilds one from what libkcgi parsed, and the
@@ -104,31 +109,26 @@ func (p *parsed) request() (*http.Request, error) {
 		return nil, err
 	}
 	hr.Body = http.NoBody
-	if p.rawBody != nil {
+	switch nbody := len(p.fields) - queryPairs(env["QUERY_STRING"]); {
+	case p.rawBody != nil:
 		hr.Body = io.NopCloser(bytes.NewReader(p.rawBody.Value))
-	}
-	nbody := len(p.fields) - queryPairs(env["QUERY_STRING"])
-	hr.Form, hr.PostForm = make(url.Values), make(url.Values)
-	var files []*kcgi.Pair
-	for i := range p.fields {
-		f := &p.fields[i]
-		switch {
-		case f.File != "":
-			files = append(files, f)
-		case f.Key == "":
-			// The raw body, or a nameless multipart part, which
-			// net/http skips too.
-		default:
-			v := formValue(f)
-			hr.Form[f.Key] = append(hr.Form[f.Key], v)
-			if i < nbody {
-				hr.PostForm[f.Key] = append(hr.PostForm[f.Key], v)
-			}
-		}
-	}
-	if isMultipart(p.ctype) {
-		if hr.MultipartForm, err = multipartForm(hr.PostForm, files); err != nil {
+	case isForm(p.ctype, p.method) && nbody > 0:
+		body, ctype, err := encodeForm(p.ctype, p.fields[:nbody])
+		if err != nil {
 			return nil, err
+		}
+		hr.Body = io.NopCloser(bytes.NewReader(body))
+		hr.ContentLength = int64(len(body))
+		if _, ok := hr.Header["Content-Length"]; ok {
+			hr.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		}
+		if ctype != "" {
+			hr.Header.Set("Content-Type", ctype)
+		}
+	case isForm(p.ctype, p.method):
+		hr.ContentLength = 0
+		if _, ok := hr.Header["Content-Length"]; ok {
+			hr.Header.Set("Content-Length", "0")
 		}
 	}
 	return hr, nil
@@ -295,37 +295,3 @@ func unhex(c byte) byte {
 func ishex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
-
-// multipartForm builds the MultipartForm. A multipart.FileHeader can
-// only be made by multipart.Reader, so the uploads are written as a
-// multipart body and read back, in memory.
-func multipartForm(values url.Values, files []*kcgi.Pair) (*multipart.Form, error) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, p := range files {
-		h := make(textproto.MIMEHeader)
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quote(p.Key), quote(p.File)))
-		if p.ContentType != "" {
-			h.Set("Content-Type", p.ContentType)
-		}
-		if p.XferEncoding != "" {
-			h.Set("Content-Transfer-Encoding", p.XferEncoding)
-		}
-		part, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, err
-		}
-		part.Write(p.Value)
-	}
-	mw.Close()
-	form, err := multipart.NewReader(&buf, mw.Boundary()).ReadForm(int64(buf.Len()) + 1)
-	if err != nil {
-		return nil, fmt.Errorf("kcgihttp: rebuilding uploads: %w", err)
-	}
-	form.Value = values
-	return form, nil
-}
-
-var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "%0D", "\n", "%0A")
-
-func quote(s string) string { return quoteEscaper.Replace(s) }
