@@ -31,7 +31,8 @@ GOLDFLAGS_dynamic = -linkmode external
 # Go's build cache does not see which kcgi.h and libkcgi.a a build used
 # (go help cache): naming them in CGO_CPPFLAGS makes another kcgi, or
 # another version in the same place, rebuild the package.
-LIBSTATIC = -L`pwd`/.build/lib
+TOP != pwd
+LIBSTATIC = -L$(TOP)/.build/lib
 GOENV = CGO_LDFLAGS="$(LIBSTATIC) $$CGO_LDFLAGS" \
 	CGO_CPPFLAGS="$(KCGI_CFLAGS) -DKG_PC_VERSION=$(KCGI_VERSION) $$CGO_CPPFLAGS"
 GOBUILD = $(GOENV) $(GO) build \
@@ -94,10 +95,14 @@ install: $(CMDS) $(EXAMPLES)
 
 # cgocheck2 also catches a Go pointer stored in C memory, such as in
 # what libkcgi keeps of the Config.
+# integration/litmus is a module of its own: the WebDAV handler it
+# serves through the adapter needs golang.org/x/net, which the main
+# module does not depend on.
 test: libs
 	$(GOENV) $(GO) vet ./...
 	$(GOENV) $(GO) test -count=1 -timeout 30m ./...
 	$(GOENV) GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./kcgi/
+	cd integration/litmus && $(GOENV) $(GO) vet ./... && $(GOENV) $(GO) test -count=1 -timeout 10m ./...
 
 test-short: libs
 	$(GOENV) $(GO) vet ./...

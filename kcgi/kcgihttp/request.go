@@ -53,7 +53,9 @@ var ErrMethod = errors.New("kcgihttp: method unknown to libkcgi")
 //     be told apart: RawQuery is empty, and PostForm holds them all.
 //   - Proto is HTTP/1.1, and the port of RemoteAddr is 0.
 //   - ContentLength and the form's content type come from the
-//     Content-Length and Content-Type headers, which nginx passes on.
+//     Content-Length and Content-Type headers, which nginx passes on;
+//     without a Content-Length (a chunked request), ContentLength is
+//     the length of the body libkcgi read.
 func NewRequest(r *kcgi.Request) (*http.Request, error) {
 	return parsedOf(r).request()
 }
@@ -176,6 +178,11 @@ func (p *parsed) rebuildEnv() map[string]string {
 		if v, ok := env["HTTP_"+k]; ok {
 			env[k] = v
 		}
+	}
+	if _, ok := env["CONTENT_LENGTH"]; !ok && p.rawBody != nil {
+		// A chunked request: the web server counted the body,
+		// libkcgi read all of it.
+		env["CONTENT_LENGTH"] = strconv.Itoa(len(p.rawBody.Value))
 	}
 	u := url.URL{Path: p.scriptName + p.fullPath}
 	if !isForm(env["CONTENT_TYPE"], p.method) {
