@@ -3,11 +3,13 @@ package harness
 // This file runs nginx as a FastCGI front end on a loopback port.
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,6 +46,7 @@ type Nginx struct {
 	tb   testing.TB
 	cmd  *exec.Cmd
 	done chan struct{}
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 var nginxConf = template.Must(template.New("nginx.conf").Parse(`daemon off;
@@ -122,29 +125,79 @@ func startNginx(tb testing.TB, cfg NginxConfig) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.cmd = exec.Command("nginx", "-p", n.Dir, "-c", conf, "-e", filepath.Join(n.Dir, "error.log"))
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return n, n.start(NginxCommand(n.Dir))
+}
+
+// NginxProc describes an nginx started by the caller's own command,
+// such as one run in a [Box] or a network namespace.
+type NginxProc struct {
+	Cmd  *exec.Cmd // runs nginx in the foreground ("daemon off")
+	Dir  string    // the directory, outside any box, that holds error.log
+	Addr string    // where nginx listens, host:port
+	// Dial, if set, reaches Addr, say from inside a network namespace.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// StartNginxProc starts p.Cmd and waits until p.Addr accepts
+// connections. nginx and its process group are stopped when the test
+// ends.
+func StartNginxProc(tb testing.TB, p NginxProc) *Nginx {
+	tb.Helper()
+	n := &Nginx{Dir: p.Dir, Addr: p.Addr, tb: tb, done: make(chan struct{}), dial: p.Dial}
+	if _, port, err := net.SplitHostPort(p.Addr); err == nil {
+		n.Port, _ = strconv.Atoi(port)
+	}
+	if err := n.start(p.Cmd); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// start runs cmd in a process group of its own and waits until n.Addr
+// accepts connections.
+func (n *Nginx) start(cmd *exec.Cmd) error {
+	n.cmd = cmd
+	if n.cmd.SysProcAttr == nil {
+		n.cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	n.cmd.SysProcAttr.Setpgid = true
+	if n.dial == nil {
+		n.dial = (&net.Dialer{}).DialContext
+	}
 	if err := n.cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
 	go func() { n.cmd.Wait(); close(n.done) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		select {
 		case <-n.done:
-			return nil, fmt.Errorf("nginx exited: %v\n%s", n.cmd.ProcessState, tail(n.ErrorLog(), 2048))
+			return fmt.Errorf("nginx exited: %v\n%s", n.cmd.ProcessState, tail(n.ErrorLog(), 2048))
 		default:
 		}
-		if c, err := net.DialTimeout("tcp", n.Addr, time.Second); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, err := n.dial(ctx, "tcp", n.Addr)
+		cancel()
+		if err == nil {
 			c.Close()
-			tb.Cleanup(n.cleanup)
-			return n, nil
+			n.tb.Cleanup(n.cleanup)
+			return nil
 		}
 		if time.Now().After(deadline) {
 			n.kill()
-			return nil, fmt.Errorf("nginx not listening on %s\n%s", n.Addr, tail(n.ErrorLog(), 2048))
+			return fmt.Errorf("nginx not listening on %s\n%s", n.Addr, tail(n.ErrorLog(), 2048))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Running reports whether nginx has not exited.
+func (n *Nginx) Running() bool {
+	select {
+	case <-n.done:
+		return false
+	default:
+		return true
 	}
 }
 
@@ -193,4 +246,35 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// NginxCommand returns the command that runs nginx with dir as its
+// prefix and dir/nginx.conf as its configuration.
+func NginxCommand(dir string) *exec.Cmd {
+	return exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"),
+		"-e", filepath.Join(dir, "error.log"))
+}
+
+// NginxMain returns an nginx.conf that runs nginx in the foreground
+// with its pid file, logs and temporary files in dir, and http as the
+// body of its http block. With master, nginx has a master process,
+// which "nginx -s reload" needs, and one worker that runs as
+// www-data, as Debian's does; otherwise one process runs as root.
+func NginxMain(dir string, master bool, http string) string {
+	var b strings.Builder
+	b.WriteString("daemon off;\nworker_processes 1;\n")
+	if master {
+		b.WriteString("master_process on;\nuser www-data;\n")
+	} else {
+		b.WriteString("master_process off;\n")
+	}
+	fmt.Fprintf(&b, "pid %[1]s/nginx.pid;\nerror_log %[1]s/error.log info;\n"+
+		"events { worker_connections 1024; }\nhttp {\n"+
+		"\taccess_log %[1]s/access.log;\n", dir)
+	for _, t := range []string{"client_body", "fastcgi", "proxy", "uwsgi", "scgi"} {
+		fmt.Fprintf(&b, "\t%s_temp_path %s/%s;\n", t, dir, t)
+	}
+	b.WriteString(http)
+	b.WriteString("}\n")
+	return b.String()
 }

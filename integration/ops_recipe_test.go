@@ -1,0 +1,150 @@
+package integration
+
+// The recipe tests run the deployment scripts and configurations of
+// deploy/ verbatim, with a private /var/www, and check that the README
+// and docs-operations.md quote them exactly.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kcgi-go/kcgi-go/internal/harness"
+)
+
+// deployFile returns the contents of deploy/name.
+func deployFile(t *testing.T, name string) string {
+	t.Helper()
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "deploy", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// quoted matches a fenced block right after a line "<!-- deploy/NAME -->".
+var quoted = regexp.MustCompile("(?m)^<!-- (deploy/[^ ]+) -->\n```[a-z]*\n((?s:.*?))```\n")
+
+// TestOpsQuoted checks that every block of README.md and
+// docs-operations.md marked as a file of deploy/ is that file, byte for
+// byte, and that every file of deploy/ is quoted somewhere.
+func TestOpsQuoted(t *testing.T) {
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	for _, doc := range []string{"README.md", "docs-operations.md"} {
+		b, err := os.ReadFile(filepath.Join(root, doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range quoted.FindAllStringSubmatch(string(b), -1) {
+			name, block := m[1], m[2]
+			seen[name] = true
+			want, err := os.ReadFile(filepath.Join(root, name))
+			if err != nil {
+				t.Errorf("%s quotes %s: %v", doc, name, err)
+			} else if block != string(want) {
+				t.Errorf("%s: the block marked %s differs from the file", doc, name)
+			}
+		}
+	}
+	filepath.WalkDir(filepath.Join(root, "deploy"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if rel, _ := filepath.Rel(root, p); !seen[rel] {
+				t.Errorf("%s is quoted in neither README.md nor docs-operations.md", rel)
+			}
+		}
+		return err
+	})
+}
+
+// recipeNginx starts nginx, outside the box, with the server block
+// conf of deploy/, in which only "listen 80" and paths under /var/www
+// are rewritten to a free loopback port and to the box's directory.
+func recipeNginx(t *testing.T, box *harness.Box, conf string) *harness.Nginx {
+	t.Helper()
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	dir := t.TempDir()
+	conf = strings.Replace(conf, "listen 80;", "listen "+addr+";", 1)
+	conf = strings.ReplaceAll(conf, "/var/www/", box.Path("/var/www")+"/")
+	params, err := os.ReadFile("/etc/nginx/fastcgi_params")
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := harness.NginxMain(dir, false, "\tinclude server.conf;\n")
+	for name, data := range map[string]string{"server.conf": conf, "fastcgi_params": string(params), "nginx.conf": main} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := harness.NginxCommand(dir)
+	return harness.StartNginxProc(t, harness.NginxProc{Cmd: cmd, Dir: dir, Addr: addr})
+}
+
+// getBody GETs url and returns the body of a 200 response.
+func getBody(c *http.Client, url string) (string, error) {
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != 200 {
+		err = fmt.Errorf("%s: %s", resp.Status, harness.Clip(b, 80))
+	}
+	return string(b), err
+}
+
+// TestOpsLinuxRecipe runs deploy/linux/install.sh as the README says,
+// from the directory holding tutorial2, with a private /var/www, then
+// puts deploy/linux/nginx.conf in front and GETs /fcgi-bin/tutorial2.
+func TestOpsLinuxRecipe(t *testing.T) {
+	p := goProgram(t)
+	harness.RequireBox(t)
+	box := harness.StartBox(t, "/var/www")
+	build := t.TempDir()
+	data, err := os.ReadFile(p.bin)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(build, "tutorial2"), data, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := harness.ModuleRoot()
+	out, err := box.Run(30*time.Second, nil, build, filepath.Join(root, "deploy/linux/install.sh"))
+	if err != nil || out != "" {
+		t.Fatalf("install.sh: %v, output %q", err, out)
+	}
+	// kfcgi went into the background: the box's init adopted it.
+	var kf []int
+	for i := 0; i < 100 && len(kf) == 0; i++ {
+		kf = box.Processes("kfcgi")
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(kf) != 1 {
+		t.Fatalf("kfcgi processes in the box: %v, want one", kf)
+	}
+	w := recipeNginx(t, box, deployFile(t, "linux/nginx.conf"))
+	c := &http.Client{Timeout: 10 * time.Second}
+	body, err := getBody(c, w.URL("/fcgi-bin/tutorial2"))
+	if err != nil || body != string(hello) {
+		t.Fatalf("GET /fcgi-bin/tutorial2: %q, %v", body, err)
+	}
+	t.Logf("install.sh started kfcgi %d; nginx answered %q", kf[0], body)
+}
