@@ -58,8 +58,9 @@ func StartBox(tb testing.TB, paths ...string) *Box {
 		b.dirs[p] = d
 		fmt.Fprintf(&script, "mkdir -p %s\nmount --bind %s %s\n", shq(p), shq(d), shq(p))
 	}
-	// The box's init waits at most an hour: a bound on a forgotten box.
-	script.WriteString("echo ready\nexec sleep 3600\n")
+	// The box's init reaps the orphans it adopts (sh waits for any
+	// child whenever sleep ends) and lives at most an hour.
+	script.WriteString("echo ready\nexec >/dev/null\ni=0\nwhile [ $i -lt 3600 ]; do sleep 1; i=$((i + 1)); done\n")
 	b.cmd = exec.Command("unshare", "--mount", "--pid", "--fork", "--kill-child",
 		"--mount-proc", "--propagation", "private", "sh", "-c", script.String())
 	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -156,8 +157,8 @@ func (b *Box) Run(timeout time.Duration, env []string, dir, file string, args ..
 // of them if comm is "".
 func (b *Box) Processes(comm string) []int {
 	var pids []int
-	for _, pid := range Tree(b.init)[1:] {
-		if comm == "" || Comm(pid) == comm {
+	for _, pid := range Tree(b.init) {
+		if pid != b.init && (comm == "" || Comm(pid) == comm) {
 			pids = append(pids, pid)
 		}
 	}

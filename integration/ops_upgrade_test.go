@@ -1,0 +1,199 @@
+package integration
+
+// The upgrade test replaces tutorial2 by another build under steady
+// load with deploy/linux/upgrade.sh, the kfcgi pools of deploy/systemd
+// and nginx with deploy/linux/nginx-pools.conf, all in a box.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kcgi-go/kcgi-go/internal/harness"
+)
+
+// site is a box set up as the deploy/ files describe: a jail in
+// /var/www, the kfcgi units in /etc/systemd/system, run by
+// integration/testdata/systemctl, and nginx with the configuration in
+// /etc/nginx.
+type site struct {
+	box   *harness.Box
+	nginx *harness.Nginx
+	env   []string // PATH with the stand-in systemctl, its state
+	build string   // a directory outside the box holding the binaries
+	state string   // the stand-in systemctl's state
+}
+
+// newSite makes the box, installs the units and the nginx
+// configuration (listen 80 rewritten to a free loopback port) and
+// starts nginx. bins are copied into the build directory by name.
+func newSite(t *testing.T, bins map[string]string) *site {
+	t.Helper()
+	harness.RequireBox(t)
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{
+		box:   harness.StartBox(t, "/var/www", "/etc/nginx", "/etc/systemd/system", "/var/log/nginx"),
+		build: t.TempDir(),
+		state: t.TempDir(),
+	}
+	s.env = []string{
+		"PATH=" + filepath.Join(root, "integration/testdata") + ":" + os.Getenv("PATH"),
+		"SYSTEMCTL_STATE=" + s.state,
+	}
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	params, err := os.ReadFile("/etc/nginx/fastcgi_params")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"/etc/systemd/system/kcgi-tutorial2@.service": deployFile(t, "systemd/kcgi-tutorial2@.service"),
+		"/etc/nginx/conf.d/tutorial2.conf":            strings.Replace(deployFile(t, "linux/nginx-pools.conf"), "listen 80;", "listen "+addr+";", 1),
+		"/etc/nginx/tutorial2-upstream.conf":          deployFile(t, "linux/tutorial2-upstream.conf"),
+		"/etc/nginx/fastcgi_params":                   string(params),
+		"/etc/nginx/nginx.conf":                       harness.NginxMain("/etc/nginx", true, "\tinclude /etc/nginx/conf.d/*.conf;\n"),
+	}
+	for _, d := range []string{"/var/www/fcgi-bin", "/var/www/run"} {
+		if err := os.Mkdir(s.box.Path(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range files {
+		p := s.box.Path(name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, bin := range bins {
+		data, err := os.ReadFile(bin)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(s.build, name), data, 0o755)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.nginx = harness.StartNginxProc(t, harness.NginxProc{
+		Cmd: s.box.Command(nil, "nginx"), Dir: s.box.Path("/etc/nginx"), Addr: addr,
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, u := range []string{"a", "b"} {
+				b, _ := os.ReadFile(filepath.Join(s.state, "kcgi-tutorial2@"+u+".log"))
+				t.Logf("kcgi-tutorial2@%s log:\n%s", u, b)
+			}
+		}
+	})
+	return s
+}
+
+// run runs the deploy/ script name in the box from the build directory.
+func (s *site) run(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	root, _ := harness.ModuleRoot()
+	out, err := s.box.Run(2*time.Minute, append(env, s.env...), s.build, filepath.Join(root, "deploy", name), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// systemctl runs the stand-in systemctl in the box and reports
+// whether it succeeded.
+func (s *site) systemctl(args ...string) bool {
+	return s.box.Command(s.env, "systemctl", args...).Run() == nil
+}
+
+// TestOpsUpgrade deploys tutorial2 with upgrade.sh, then upgrades it
+// to a build that answers "Hello, version 2" while 8 clients send
+// requests without pause. Every request must succeed, and once
+// upgrade.sh returns only the new build answers.
+func TestOpsUpgrade(t *testing.T) {
+	harness.Require(t)
+	oldBin := harness.MustBuildGo(t, "./cmd/tutorial2")
+	newBin, err := harness.BuildGoVar("./internal/greeter", "main.greeting=Hello,_version_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldBody, newBody := string(hello), "Hello, version 2\n"
+	s := newSite(t, map[string]string{"tutorial2": oldBin, "tutorial2.new": newBin})
+	t.Logf("first deployment: %s", strings.TrimSpace(s.run(t, []string{"DRAIN=0"}, "linux/upgrade.sh", "tutorial2")))
+	c := &http.Client{Timeout: 10 * time.Second}
+	url := s.nginx.URL("/fcgi-bin/tutorial2")
+	if body, err := getBody(c, url); err != nil || body != oldBody {
+		t.Fatalf("after the first deployment: %q, %v", body, err)
+	}
+
+	var (
+		mu       sync.Mutex
+		lastOld  time.Time
+		firstNew time.Time
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan harness.LoadResult, 1)
+	go func() {
+		done <- harness.Load(ctx, harness.LoadConfig{
+			URL: url, Conns: 8, Duration: 2 * time.Minute, MaxDuration: 2 * time.Minute,
+			Check: func(resp *http.Response, body []byte) (string, error) {
+				now := time.Now()
+				if resp.StatusCode != 200 {
+					return "", fmt.Errorf("status %s, body %q", resp.Status, harness.Clip(body, 80))
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch string(body) {
+				case oldBody:
+					lastOld = now
+					return "old", nil
+				case newBody:
+					if firstNew.IsZero() {
+						firstNew = now
+					}
+					return "new", nil
+				}
+				return "", fmt.Errorf("body %q", harness.Clip(body, 80))
+			},
+		})
+	}()
+	time.Sleep(time.Second)
+	start := time.Now()
+	out := s.run(t, []string{"DRAIN=2"}, "linux/upgrade.sh", "tutorial2.new")
+	end := time.Now()
+	time.Sleep(2 * time.Second)
+	cancel()
+	res := <-done
+	t.Logf("upgrade.sh took %.1fs: %s", end.Sub(start).Seconds(), strings.TrimSpace(out))
+	t.Logf("load: %v; answers %v; first new %.2fs, last old %.2fs after upgrade.sh started",
+		res, res.Counts, firstNew.Sub(start).Seconds(), lastOld.Sub(start).Seconds())
+	if res.Failed != 0 {
+		t.Errorf("%d requests failed: %v", res.Failed, res.Errors)
+	}
+	if res.Counts["old"] == 0 || res.Counts["new"] == 0 {
+		t.Errorf("answers %v: want both builds", res.Counts)
+	}
+	if lastOld.After(end) {
+		t.Errorf("the old build answered %v after upgrade.sh returned", lastOld.Sub(end))
+	}
+	if !s.systemctl("is-active", "--quiet", "kcgi-tutorial2@a") || s.systemctl("is-active", "--quiet", "kcgi-tutorial2@b") {
+		t.Errorf("want kcgi-tutorial2@a running and @b stopped after the upgrade")
+	}
+	if kf := s.box.Processes("kfcgi"); len(kf) != 1 {
+		t.Errorf("kfcgi processes after the upgrade: %v, want one", kf)
+	}
+}
