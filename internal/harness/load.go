@@ -44,6 +44,7 @@ type LoadResult struct {
 	Elapsed    time.Duration
 	Errors     []string         // the first few failures, with the time of day
 	Counts     map[string]int64 // successful responses by Check's label
+	Slowest    time.Duration    // the longest a successful request took
 }
 
 // RPS returns the successful requests per second.
@@ -81,6 +82,7 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		mu         sync.Mutex
 		errs       []string
 		counts     = make(map[string]int64)
+		slowest    time.Duration
 		wg         sync.WaitGroup
 	)
 	start := time.Now()
@@ -93,14 +95,16 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		go func() {
 			defer wg.Done()
 			for !done() {
+				t0 := time.Now()
 				label, err := get(ctx, client, cfg)
 				if err == nil {
 					ok.Add(1)
+					mu.Lock()
+					slowest = max(slowest, time.Since(t0))
 					if cfg.Check != nil {
-						mu.Lock()
 						counts[label]++
-						mu.Unlock()
 					}
+					mu.Unlock()
 					continue
 				}
 				if ctx.Err() != nil {
@@ -116,7 +120,8 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		}()
 	}
 	wg.Wait()
-	return LoadResult{OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start), Errors: errs, Counts: counts}
+	return LoadResult{OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start), Errors: errs, Counts: counts,
+		Slowest: slowest}
 }
 
 func get(ctx context.Context, c *http.Client, cfg LoadConfig) (string, error) {
