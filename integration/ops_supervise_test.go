@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,24 +57,55 @@ func (g *gaps) ok(now time.Time) {
 	g.last = now
 }
 
-// TestOpsSupervise starts kcgi-tutorial2@a, kills one of its workers
-// with SIGKILL while 4 clients send requests, and requires the pool to
-// be restarted RestartSec later and answer again. It reports the
-// requests that failed and the longest time without an answer.
+// poolKfcgi returns the kfcgi of pool (a or b) in s's box, or 0.
+func poolKfcgi(s *site, pool string) int {
+	for _, pid := range s.box.Processes("kfcgi") {
+		if strings.Contains(harness.Cmdline(pid), "/tutorial2-"+pool+".sock ") {
+			return pid
+		}
+	}
+	return 0
+}
+
+// TestOpsSupervise runs kcgi-tutorial2@a, alone or next to @b with
+// both in nginx's upstream, kills a worker of @a with SIGKILL while 4
+// clients send requests, and requires kfcgi to be restarted
+// RestartSec later and answer again. It reports the requests that
+// failed, which must be none with two pools, and the longest time
+// without an answer.
 func TestOpsSupervise(t *testing.T) {
 	p := goProgram(t)
+	t.Run("one pool", func(t *testing.T) { supervise(t, p, []string{"a"}, "") })
+	t.Run("two pools", func(t *testing.T) { supervise(t, p, []string{"a", "b"}, "linux/tutorial2-upstream-two.conf") })
+}
+
+// supervise runs the test with the pools started and, unless it is "",
+// upstream of deploy/ as nginx's upstream.
+func supervise(t *testing.T, p program, pools []string, upstream string) {
 	s := newSite(t, map[string]string{"tutorial2": p.bin})
 	data, err := os.ReadFile(p.bin)
-	if err == nil {
-		err = os.WriteFile(s.box.Path("/var/www/fcgi-bin/tutorial2-a"), data, 0o555)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.systemctl("start", "kcgi-tutorial2@a") {
-		t.Fatal("systemctl start kcgi-tutorial2@a failed")
+	for _, pool := range pools {
+		if err := os.WriteFile(s.box.Path("/var/www/fcgi-bin/tutorial2-"+pool), data, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		if !s.systemctl("start", "kcgi-tutorial2@"+pool) {
+			t.Fatalf("systemctl start kcgi-tutorial2@%s failed", pool)
+		}
+		defer s.systemctl("stop", "kcgi-tutorial2@"+pool)
 	}
-	defer s.systemctl("stop", "kcgi-tutorial2@a")
+	if upstream != "" {
+		conf := deployFile(t, upstream)
+		if err := os.WriteFile(s.box.Path("/etc/nginx/tutorial2-upstream.conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.box.Command(nil, "nginx", "-s", "reload").CombinedOutput(); err != nil {
+			t.Fatalf("nginx -s reload: %v\n%s", err, out)
+		}
+		time.Sleep(time.Second) // the reload is asynchronous
+	}
 	url := s.nginx.URL("/fcgi-bin/tutorial2")
 	c := &http.Client{Timeout: 10 * time.Second}
 	var body string
@@ -82,11 +114,11 @@ func TestOpsSupervise(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if body != string(hello) {
-		t.Fatalf("kcgi-tutorial2@a does not answer: %q, %v", body, err)
+		t.Fatalf("no answer: %q, %v", body, err)
 	}
-	first := s.box.Processes("kfcgi")
-	if len(first) != 1 || len(harness.Children(first[0])) == 0 {
-		t.Fatalf("kfcgi %v, workers: want one kfcgi with workers", first)
+	first := poolKfcgi(s, "a")
+	if first == 0 || len(harness.Children(first)) == 0 {
+		t.Fatalf("kfcgi %v: want kcgi-tutorial2@a with workers", s.box.Processes("kfcgi"))
 	}
 
 	var g gaps
@@ -106,16 +138,16 @@ func TestOpsSupervise(t *testing.T) {
 		})
 	}()
 	time.Sleep(time.Second)
-	worker := harness.Children(first[0])[0]
+	worker := harness.Children(first)[0]
 	killed := time.Now()
 	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	// Wait, at most 10 s, for a new kfcgi with workers.
-	var again []int
+	// Wait, at most 10 s, for a new kfcgi of pool a with workers.
+	again := 0
 	for i := 0; i < 200; i++ {
-		again = s.box.Processes("kfcgi")
-		if len(again) == 1 && again[0] != first[0] && len(harness.Children(again[0])) > 0 {
+		again = poolKfcgi(s, "a")
+		if again != 0 && again != first && len(harness.Children(again)) > 0 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -124,19 +156,22 @@ func TestOpsSupervise(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	cancel()
 	res := <-done
-	if len(again) != 1 || again[0] == first[0] {
-		t.Fatalf("kfcgi %v after killing worker %d of kfcgi %d: not restarted", again, worker, first[0])
+	if again == 0 || again == first {
+		t.Fatalf("kfcgi %d after killing worker %d of kfcgi %d: not restarted", again, worker, first)
 	}
-	t.Logf("worker %d of kfcgi %d killed; kfcgi %d up with workers %.2fs later", worker, first[0], again[0], restarted.Seconds())
+	t.Logf("worker %d of kfcgi %d killed; kfcgi %d up with workers %.2fs later", worker, first, again, restarted.Seconds())
 	t.Logf("load: %v; longest time without an answer %.2fs, from %.2fs after the kill",
 		res, g.longest.Seconds(), g.longestFrom.Sub(killed).Seconds())
 	if len(res.Errors) > 0 {
-		t.Logf("failures (first %d): %v", len(res.Errors), res.Errors)
+		t.Logf("first failure: %s", res.Errors[0])
 	}
 	if body, err := getBody(c, url); err != nil || body != string(hello) {
 		t.Errorf("after the restart: %q, %v", body, err)
 	}
 	if g.longest > 5*time.Second {
 		t.Errorf("no answer for %v", g.longest)
+	}
+	if len(pools) > 1 && res.Failed > 0 {
+		t.Errorf("%d requests failed with two pools: %v", res.Failed, res.Errors)
 	}
 }

@@ -174,6 +174,16 @@ func Comm(pid int) string {
 	return strings.TrimSpace(string(c))
 }
 
+// Cmdline returns the arguments of pid joined by spaces, or "" if it
+// is gone.
+func Cmdline(pid int) string {
+	c, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(strings.ReplaceAll(string(c), "\x00", " "), " ")
+}
+
 func (b *Box) cleanup() {
 	syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
 	select {
