@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -147,4 +148,16 @@ func TestOpsLinuxRecipe(t *testing.T) {
 		t.Fatalf("GET /fcgi-bin/tutorial2: %q, %v", body, err)
 	}
 	t.Logf("install.sh started kfcgi %d; nginx answered %q", kf[0], body)
+}
+
+// TestOpsShellSyntax checks the shell scripts of deploy/ with sh -n,
+// the only check the OpenBSD rc.d script gets here.
+func TestOpsShellSyntax(t *testing.T) {
+	for _, name := range []string{"linux/install.sh", "linux/upgrade.sh", "openbsd/rc.d/kfcgi_tutorial2"} {
+		cmd := exec.Command("sh", "-n")
+		cmd.Stdin = strings.NewReader(deployFile(t, name))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("sh -n %s: %v\n%s", name, err, out)
+		}
+	}
 }

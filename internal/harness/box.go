@@ -153,14 +153,22 @@ func (b *Box) Run(timeout time.Duration, env []string, dir, file string, args ..
 }
 
 // Processes returns the PIDs, as seen outside, of the live processes
-// in the box other than its init whose command name is comm, or of all
-// of them if comm is "".
+// in the box other than its init whose command name is comm, but not
+// whose parent's is too (such as a kfcgi's children before they exec
+// the worker), or of all of them if comm is "".
 func (b *Box) Processes(comm string) []int {
 	var pids []int
 	for _, pid := range Tree(b.init) {
-		if pid != b.init && (comm == "" || Comm(pid) == comm) {
-			pids = append(pids, pid)
+		if pid == b.init {
+			continue
 		}
+		if comm != "" {
+			st, err := readStat(pid)
+			if err != nil || Comm(pid) != comm || Comm(st.ppid) == comm {
+				continue
+			}
+		}
+		pids = append(pids, pid)
 	}
 	return pids
 }
