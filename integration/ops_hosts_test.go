@@ -9,8 +9,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,22 +27,11 @@ type host struct {
 	k    *harness.Kfcgi
 }
 
-// startNginxIn starts nginx in ns with the server configuration conf
-// and the contents of /etc/nginx/fastcgi_params beside it, listening
-// where conf says, reached at addr from inside ns.
+// startNginxIn starts nginx in ns with the server configuration conf,
+// listening where conf says, reached at addr from inside ns.
 func startNginxIn(t *testing.T, ns *harness.NetNS, conf, addr string) *harness.Nginx {
 	t.Helper()
-	dir := t.TempDir()
-	params, err := os.ReadFile("/etc/nginx/fastcgi_params")
-	if err != nil {
-		t.Fatal(err)
-	}
-	main := harness.NginxMain(dir, false, "\tinclude server.conf;\n")
-	for name, data := range map[string]string{"server.conf": conf, "fastcgi_params": string(params), "nginx.conf": main} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := nginxDir(t, conf)
 	plain := harness.NginxCommand(dir)
 	cmd := ns.Command(plain.Path, plain.Args[1:]...)
 	return harness.StartNginxProc(t, harness.NginxProc{Cmd: cmd, Dir: dir, Addr: addr, Dial: ns.DialContext})
@@ -74,7 +61,8 @@ func TestOpsHosts(t *testing.T) {
 		h := &host{name: fmt.Sprintf("h%d", n), addr: fmt.Sprintf("10.200.%d.2:80", n)}
 		h.ns = harness.AddNetNS(t, h.name)
 		harness.Veth(t, lb, h.name, fmt.Sprintf("10.200.%d.1/30", n), h.ns, "lb", fmt.Sprintf("10.200.%d.2/30", n))
-		h.k = harness.StartKfcgi(t, harness.KfcgiConfig{Binary: p.bin, Name: "tutorial2", Args: []string{"-l", "128"}})
+		h.k = harness.StartKfcgi(t, harness.KfcgiConfig{Binary: p.bin, Name: "tutorial2",
+			Args: []string{"-l", "128"}, Prefix: h.ns.Prefix()})
 		// The README's nginx.conf; only the socket is the harness's.
 		conf := strings.Replace(deployFile(t, "linux/nginx.conf"), "/var/www/run/httpd.sock", h.k.Socket, 1)
 		startNginxIn(t, h.ns, conf, h.addr)

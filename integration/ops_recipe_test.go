@@ -71,19 +71,12 @@ func TestOpsQuoted(t *testing.T) {
 	})
 }
 
-// recipeNginx starts nginx, outside the box, with the server block
-// conf of deploy/, in which only "listen 80" and paths under /var/www
-// are rewritten to a free loopback port and to the box's directory.
-func recipeNginx(t *testing.T, box *harness.Box, conf string) *harness.Nginx {
+// nginxDir writes, into a new directory, an nginx.conf that includes
+// the server configuration conf, with /etc/nginx/fastcgi_params beside
+// it for conf's relative include, and returns the directory.
+func nginxDir(t *testing.T, conf string) string {
 	t.Helper()
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	dir := t.TempDir()
-	conf = strings.Replace(conf, "listen 80;", "listen "+addr+";", 1)
-	conf = strings.ReplaceAll(conf, "/var/www/", box.Path("/var/www")+"/")
 	params, err := os.ReadFile("/etc/nginx/fastcgi_params")
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +87,23 @@ func recipeNginx(t *testing.T, box *harness.Box, conf string) *harness.Nginx {
 			t.Fatal(err)
 		}
 	}
-	cmd := harness.NginxCommand(dir)
-	return harness.StartNginxProc(t, harness.NginxProc{Cmd: cmd, Dir: dir, Addr: addr})
+	return dir
+}
+
+// recipeNginx starts nginx, outside the box, with the server block
+// conf of deploy/, in which only "listen 80" and paths under /var/www
+// are rewritten to a free loopback port and to the box's directory.
+func recipeNginx(t *testing.T, box *harness.Box, conf string) *harness.Nginx {
+	t.Helper()
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	conf = strings.Replace(conf, "listen 80;", "listen "+addr+";", 1)
+	conf = strings.ReplaceAll(conf, "/var/www/", box.Path("/var/www")+"/")
+	dir := nginxDir(t, conf)
+	return harness.StartNginxProc(t, harness.NginxProc{Cmd: harness.NginxCommand(dir), Dir: dir, Addr: addr})
 }
 
 // getBody GETs url and returns the body of a 200 response.

@@ -83,9 +83,14 @@ func (n *NetNS) IP(args ...string) error {
 	return ip(append([]string{"-n", n.Name}, args...)...)
 }
 
+// Prefix returns "ip netns exec NAME", which runs a command in the
+// namespace, in place (by exec).
+func (n *NetNS) Prefix() []string { return []string{"ip", "netns", "exec", n.Name} }
+
 // Command returns a command that runs name in the namespace.
 func (n *NetNS) Command(name string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+	p := n.Prefix()
+	return exec.Command(p[0], append(append(p[1:], name), args...)...)
 }
 
 // DialContext connects to addr from inside the namespace. The socket
