@@ -44,7 +44,9 @@ func RequireBox(tb testing.TB) {
 }
 
 // StartBox makes a box in which each of paths is an empty temporary
-// directory.
+// directory. A path missing on the host is made there, empty, as a
+// mount point, and removed when the test ends; nothing else changes
+// outside the box.
 func StartBox(tb testing.TB, paths ...string) *Box {
 	tb.Helper()
 	b := &Box{tb: tb, dirs: make(map[string]string), done: make(chan struct{})}
@@ -55,8 +57,9 @@ func StartBox(tb testing.TB, paths ...string) *Box {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			tb.Fatal(err)
 		}
+		mountPoint(tb, p)
 		b.dirs[p] = d
-		fmt.Fprintf(&script, "mkdir -p %s\nmount --bind %s %s\n", shq(p), shq(d), shq(p))
+		fmt.Fprintf(&script, "mount --bind %s %s\n", shq(d), shq(p))
 	}
 	// The box's init reaps the orphans it adopts (sh waits for any
 	// child whenever sleep ends) and lives at most an hour.
@@ -86,6 +89,28 @@ func StartBox(tb testing.TB, paths ...string) *Box {
 	}
 	b.init = kids[0]
 	return b
+}
+
+// mountPoint makes sure that the directory p exists, as a mount point
+// needs one. Directories it has to make are empty, and removed when the
+// test ends.
+func mountPoint(tb testing.TB, p string) {
+	tb.Helper()
+	var made []string
+	for d := p; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		made = append(made, d)
+	}
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		for _, d := range made {
+			os.Remove(d)
+		}
+	})
 }
 
 // Path returns the directory outside the box that stands for p inside
