@@ -6,7 +6,6 @@ package integration
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,20 +17,6 @@ import (
 
 	"github.com/kcgi-go/kcgi-go/internal/harness"
 )
-
-// deployFile returns the contents of deploy/name.
-func deployFile(t *testing.T, name string) string {
-	t.Helper()
-	root, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "deploy", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 // quoted matches a fenced block right after a line "<!-- deploy/NAME -->".
 var quoted = regexp.MustCompile("(?m)^<!-- (deploy/[^ ]+) -->\n```[a-z]*\n((?s:.*?))```\n")
@@ -71,25 +56,6 @@ func TestOpsQuoted(t *testing.T) {
 	})
 }
 
-// nginxDir writes, into a new directory, an nginx.conf that includes
-// the server configuration conf, with /etc/nginx/fastcgi_params beside
-// it for conf's relative include, and returns the directory.
-func nginxDir(t *testing.T, conf string) string {
-	t.Helper()
-	dir := t.TempDir()
-	params, err := os.ReadFile("/etc/nginx/fastcgi_params")
-	if err != nil {
-		t.Fatal(err)
-	}
-	main := harness.NginxMain(dir, false, "\tinclude server.conf;\n")
-	for name, data := range map[string]string{"server.conf": conf, "fastcgi_params": string(params), "nginx.conf": main} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // recipeNginx starts nginx, outside the box, with the server block
 // conf of deploy/, in which only "listen 80" and paths under /var/www
 // are rewritten to a free loopback port and to the box's directory.
@@ -104,20 +70,6 @@ func recipeNginx(t *testing.T, box *harness.Box, conf string) *harness.Nginx {
 	conf = strings.ReplaceAll(conf, "/var/www/", box.Path("/var/www")+"/")
 	dir := nginxDir(t, conf)
 	return harness.StartNginxProc(t, harness.NginxProc{Cmd: harness.NginxCommand(dir), Dir: dir, Addr: addr})
-}
-
-// getBody GETs url and returns the body of a 200 response.
-func getBody(c *http.Client, url string) (string, error) {
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != 200 {
-		err = fmt.Errorf("%s: %s", resp.Status, harness.Clip(b, 80))
-	}
-	return string(b), err
 }
 
 // TestOpsLinuxRecipe runs deploy/linux/install.sh as the README says,
