@@ -94,8 +94,10 @@ func TestOpsUpgrade(t *testing.T) {
 	if lastOld.After(end) {
 		t.Errorf("the old build answered %v after upgrade.sh returned", lastOld.Sub(end))
 	}
-	if !s.systemctl("is-active", "--quiet", "kcgi-tutorial2@a") || s.systemctl("is-active", "--quiet", "kcgi-tutorial2@b") {
-		t.Errorf("want kcgi-tutorial2@a running and @b stopped after the upgrade")
+	for _, q := range []string{"is-active", "is-enabled"} {
+		if !s.systemctl(q, "--quiet", "kcgi-tutorial2@a") || s.systemctl(q, "--quiet", "kcgi-tutorial2@b") {
+			t.Errorf("%s: want kcgi-tutorial2@a and not @b after the upgrade", q)
+		}
 	}
 	if kf := s.box.Processes("kfcgi"); len(kf) != 1 {
 		t.Errorf("kfcgi processes after the upgrade: %v, want one", kf)

@@ -5,7 +5,8 @@
 # (deploy/systemd). The new binary goes into the idle pool's slot, that
 # pool starts on its own socket, nginx is pointed at it and reloaded,
 # and the old pool is stopped once nginx's old workers are done with
-# it (DRAIN seconds, default 5).
+# it (DRAIN seconds, default 5). The live pool is the enabled one, so
+# that it is the one that starts at boot.
 set -eu
 new=$1
 run=/var/www/run
@@ -19,13 +20,13 @@ install -m 0555 "$new" /var/www/fcgi-bin/tutorial2-$next
 # kfcgi does not remove its socket when it exits (it is chrooted by
 # then): remove a stale one, so that the wait below means something.
 rm -f $run/tutorial2-$next.sock
-systemctl start kcgi-tutorial2@$next
+systemctl enable --now kcgi-tutorial2@$next
 i=0
 until [ -S $run/tutorial2-$next.sock ]; do
 	i=$((i + 1))
 	if [ $i -gt 100 ]; then
 		echo "upgrade.sh: no $run/tutorial2-$next.sock after 10s" >&2
-		systemctl stop kcgi-tutorial2@$next
+		systemctl disable --now kcgi-tutorial2@$next
 		exit 1
 	fi
 	sleep 0.1
@@ -34,18 +35,18 @@ done
 sleep 1
 if ! systemctl is-active --quiet kcgi-tutorial2@$next; then
 	echo "upgrade.sh: kcgi-tutorial2@$next did not stay up" >&2
-	systemctl stop kcgi-tutorial2@$next
+	systemctl disable --now kcgi-tutorial2@$next
 	exit 1
 fi
 cp "$upstream" "$upstream.old"
 printf 'upstream tutorial2 {\n\tserver unix:%s/tutorial2-%s.sock;\n}\n' $run $next >"$upstream"
 if ! nginx -t -q; then
 	mv "$upstream.old" "$upstream"
-	systemctl stop kcgi-tutorial2@$next
+	systemctl disable --now kcgi-tutorial2@$next
 	exit 1
 fi
 nginx -s reload
 rm -f "$upstream.old"
 sleep "${DRAIN:-5}"
-systemctl stop kcgi-tutorial2@$old
+systemctl disable --now kcgi-tutorial2@$old
 echo "upgrade.sh: kcgi-tutorial2@$next serves, @$old stopped"
