@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +31,10 @@ func TestOpsUpgrade(t *testing.T) {
 	}
 	oldBody, newBody := string(hello), "Hello, version 2\n"
 	s := newSite(t, map[string]string{"tutorial2": oldBin, "tutorial2.new": newBin})
+	// A program that cannot start in the jail: it needs /bin/sh.
+	if err := os.WriteFile(filepath.Join(s.build, "tutorial2.broken"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("first deployment: %s", strings.TrimSpace(s.run(t, []string{"DRAIN=0"}, "linux/upgrade.sh", "tutorial2")))
 	c := &http.Client{Timeout: 10 * time.Second}
 	url := s.nginx.URL("/fcgi-bin/tutorial2")
@@ -102,4 +108,20 @@ func TestOpsUpgrade(t *testing.T) {
 	if kf := s.box.Processes("kfcgi"); len(kf) != 1 {
 		t.Errorf("kfcgi processes after the upgrade: %v, want one", kf)
 	}
+
+	// An upgrade to a build that does not start fails and changes nothing.
+	root, _ := harness.ModuleRoot()
+	out, err = s.box.Run(time.Minute, s.env, s.build, filepath.Join(root, "deploy/linux/upgrade.sh"), "tutorial2.broken")
+	if err == nil || !strings.Contains(out, "did not stay up") {
+		t.Errorf("upgrade.sh tutorial2.broken: %v, output %q; want a refusal", err, out)
+	}
+	if body, err := getBody(c, url); err != nil || body != newBody {
+		t.Errorf("after the refused upgrade: %q, %v", body, err)
+	}
+	for _, q := range []string{"is-active", "is-enabled"} {
+		if !s.systemctl(q, "--quiet", "kcgi-tutorial2@a") || s.systemctl(q, "--quiet", "kcgi-tutorial2@b") {
+			t.Errorf("%s: want kcgi-tutorial2@a and not @b after the refused upgrade", q)
+		}
+	}
+	t.Logf("upgrade.sh tutorial2.broken: %s", strings.TrimSpace(out))
 }

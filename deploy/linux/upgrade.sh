@@ -31,9 +31,11 @@ until [ -S $run/tutorial2-$next.sock ]; do
 	fi
 	sleep 0.1
 done
-# A program that fails at start makes kfcgi exit at once.
+# A program that fails at start makes kfcgi exit at once, and systemd
+# starts it again: the pool must keep one kfcgi for a second.
+pid=$(systemctl show -p MainPID --value kcgi-tutorial2@$next)
 sleep 1
-if ! systemctl is-active --quiet kcgi-tutorial2@$next; then
+if [ "$pid" = 0 ] || [ "$(systemctl show -p MainPID --value kcgi-tutorial2@$next)" != "$pid" ]; then
 	echo "upgrade.sh: kcgi-tutorial2@$next did not stay up" >&2
 	systemctl disable --now kcgi-tutorial2@$next
 	exit 1
