@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,7 +22,8 @@ import (
 // TestOpsUpgrade deploys tutorial2 with upgrade.sh, then upgrades it
 // to a build that answers "Hello, version 2" while 8 clients send
 // requests without pause. Every request must succeed, and once
-// upgrade.sh returns only the new build answers.
+// upgrade.sh returns only the new build answers. Then come the upgrades
+// that upgrade.sh must refuse.
 func TestOpsUpgrade(t *testing.T) {
 	harness.Require(t)
 	oldBin := harness.MustBuildGo(t, "./cmd/tutorial2")
@@ -31,10 +33,6 @@ func TestOpsUpgrade(t *testing.T) {
 	}
 	oldBody, newBody := string(hello), "Hello, version 2\n"
 	s := newSite(t, map[string]string{"tutorial2": oldBin, "tutorial2.new": newBin})
-	// A program that cannot start in the jail: it needs /bin/sh.
-	if err := os.WriteFile(filepath.Join(s.build, "tutorial2.broken"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	t.Logf("first deployment: %s", strings.TrimSpace(s.run(t, []string{"DRAIN=0"}, "linux/upgrade.sh", "tutorial2")))
 	c := &http.Client{Timeout: 10 * time.Second}
 	url := s.nginx.URL("/fcgi-bin/tutorial2")
@@ -109,13 +107,26 @@ func TestOpsUpgrade(t *testing.T) {
 		t.Errorf("kfcgi processes after the upgrade: %v, want one", kf)
 	}
 
-	// An upgrade to a build that does not start fails and changes nothing.
+	checkRefusals(t, s, url, newBody)
+}
+
+// checkRefusals checks that upgrade.sh refuses a build that does not
+// start, leaving the site serving want from pool a, and that it refuses
+// to run while another upgrade holds the lock.
+func checkRefusals(t *testing.T, s *site, url, want string) {
+	t.Helper()
 	root, _ := harness.ModuleRoot()
-	out, err = s.box.Run(time.Minute, s.env, s.build, filepath.Join(root, "deploy/linux/upgrade.sh"), "tutorial2.broken")
+	c := &http.Client{Timeout: 10 * time.Second}
+	// A program that cannot start in the jail, for lack of /bin/sh,
+	// fails the upgrade, which changes nothing.
+	if err := os.WriteFile(filepath.Join(s.build, "tutorial2.broken"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.box.Run(time.Minute, s.env, s.build, filepath.Join(root, "deploy/linux/upgrade.sh"), "tutorial2.broken")
 	if err == nil || !strings.Contains(out, "did not stay up") {
 		t.Errorf("upgrade.sh tutorial2.broken: %v, output %q; want a refusal", err, out)
 	}
-	if body, err := getBody(c, url); err != nil || body != newBody {
+	if body, err := getBody(c, url); err != nil || body != want {
 		t.Errorf("after the refused upgrade: %q, %v", body, err)
 	}
 	for _, q := range []string{"is-active", "is-enabled"} {
@@ -124,4 +135,18 @@ func TestOpsUpgrade(t *testing.T) {
 		}
 	}
 	t.Logf("upgrade.sh tutorial2.broken: %s", strings.TrimSpace(out))
+
+	// While another upgrade holds the lock, upgrade.sh refuses to run.
+	f, err := os.Open(s.box.Path("/etc/nginx/tutorial2-upstream.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	out, err = s.box.Run(time.Minute, s.env, s.build, filepath.Join(root, "deploy/linux/upgrade.sh"), "tutorial2")
+	if err == nil || !strings.Contains(out, "another upgrade is running") {
+		t.Errorf("upgrade.sh during another upgrade: %v, output %q; want a refusal", err, out)
+	}
 }

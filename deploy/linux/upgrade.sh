@@ -11,6 +11,12 @@ set -eu
 new=$1
 run=/var/www/run
 upstream=/etc/nginx/tutorial2-upstream.conf
+# One upgrade at a time (flock is in util-linux).
+exec 9<"$upstream"
+if ! flock -n 9; then
+	echo "upgrade.sh: another upgrade is running" >&2
+	exit 1
+fi
 if grep -q 'tutorial2-b\.sock' "$upstream"; then
 	old=b next=a
 else
