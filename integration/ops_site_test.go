@@ -81,6 +81,7 @@ type site struct {
 func newSite(t *testing.T, bins map[string]string) *site {
 	t.Helper()
 	harness.RequireBox(t)
+	harness.Require(t, "flock")
 	root, err := harness.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ func Require(tb testing.TB, commands ...string) {
 		"lighttpd": "apt-get install lighttpd",
 		"unshare":  "apt-get install util-linux",
 		"nsenter":  "apt-get install util-linux",
+		"flock":    "apt-get install util-linux",
 		"ip":       "apt-get install iproute2",
 	}
 	for _, c := range append([]string{"kfcgi", "nginx", "cc", "go"}, commands...) {
