@@ -94,17 +94,26 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Counted here, merged at the end: no lock per request.
+			mine := make(map[string]int64)
+			var myslowest time.Duration
+			defer func() {
+				mu.Lock()
+				for k, v := range mine {
+					counts[k] += v
+				}
+				slowest = max(slowest, myslowest)
+				mu.Unlock()
+			}()
 			for !done() {
 				t0 := time.Now()
 				label, err := get(ctx, client, cfg)
 				if err == nil {
 					ok.Add(1)
-					mu.Lock()
-					slowest = max(slowest, time.Since(t0))
+					myslowest = max(myslowest, time.Since(t0))
 					if cfg.Check != nil {
-						counts[label]++
+						mine[label]++
 					}
-					mu.Unlock()
 					continue
 				}
 				if ctx.Err() != nil {
@@ -120,8 +129,8 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		}()
 	}
 	wg.Wait()
-	return LoadResult{OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start), Errors: errs, Counts: counts,
-		Slowest: slowest}
+	return LoadResult{OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start),
+		Errors: errs, Counts: counts, Slowest: slowest}
 }
 
 func get(ctx context.Context, c *http.Client, cfg LoadConfig) (string, error) {
