@@ -3,9 +3,8 @@
 //
 //	go build -ldflags '-X main.greeting=Hello,_version_2' ./internal/greeter
 //
-// Underscores in the greeting become spaces (-X values cannot hold
-// one through some build tools); the answer is the greeting and a
-// newline.
+// Underscores in the greeting become spaces, so that the value needs no
+// quoting inside -ldflags; the answer is the greeting and a newline.
 package main
 
 import (
