@@ -229,14 +229,12 @@ var (
 	// url.ParseQuery splits at "&" only, drops pairs holding ";", and
 	// keeps empty keys and NULs. The re-encoded body holds libkcgi's
 	// pairs, so its length differs too.
-	formSyntax = difference{keys: []string{"form", "postForm", "length"}, reason:
-		"libkcgi's URL-encoded syntax: ; separates, empty keys and %00 are dropped"}
+	formSyntax = difference{keys: []string{"form", "postForm", "length"}, reason: "libkcgi's URL-encoded syntax: ; separates, empty keys and %00 are dropped"}
 	// reencoded: the body is re-encoded from libkcgi's fields, so
 	// ContentLength is the length of that body: a key without "="
 	// gets one, escapes are normalised, and a multipart part loses
 	// an empty filename="" and an explicit text/plain type.
-	reencoded = difference{keys: []string{"length"}, reason:
-		"the form body is re-encoded from libkcgi's fields: ContentLength is its length"}
+	reencoded = difference{keys: []string{"length"}, reason: "the form body is re-encoded from libkcgi's fields: ContentLength is its length"}
 	// oldQuery: libkcgi before 1.0.0 passes no QUERY_STRING, so the
 	// query is rebuilt from libkcgi's fields (formSyntax).
 	oldQuery = func() *difference {

@@ -4,6 +4,7 @@ package harness
 // free loopback port: what nginx and lighttpd have in common.
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -20,11 +21,13 @@ import (
 type daemon struct {
 	Dir  string // holds the configuration, error.log and what the server writes
 	Port int
-	Addr string // 127.0.0.1:Port
+	Addr string // where it listens, 127.0.0.1:Port unless started otherwise
 
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
+	name    string
+	keepDir bool // Dir is the caller's: Close leaves it
+	cmd     *exec.Cmd
+	done    chan struct{}
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // daemonData is where a server runs, for its configuration template.
@@ -34,22 +37,21 @@ type daemonData struct {
 }
 
 // startDaemon writes conf, executed with data(where the server runs),
-// into a new temporary directory, runs name with the arguments args
-// gives for that directory and the configuration's path, and waits
-// until the server accepts connections. A port taken in between is
-// retried twice.
-func startDaemon(name string, conf *template.Template, data func(daemonData) (any, error), args func(dir, conf string) []string) (*daemon, error) {
+// into dir/name.conf in a new temporary directory, runs command(dir),
+// and waits until the server accepts connections. A port taken in
+// between is retried twice.
+func startDaemon(name string, conf *template.Template, data func(daemonData) (any, error), command func(dir string) *exec.Cmd) (*daemon, error) {
 	var err error
 	for try := 0; try < 3; try++ {
 		var d *daemon
-		if d, err = tryDaemon(name, conf, data, args); err == nil {
+		if d, err = tryDaemon(name, conf, data, command); err == nil {
 			return d, nil
 		}
 	}
 	return nil, err
 }
 
-func tryDaemon(name string, conf *template.Template, data func(daemonData) (any, error), args func(dir, conf string) []string) (*daemon, error) {
+func tryDaemon(name string, conf *template.Template, data func(daemonData) (any, error), command func(dir string) *exec.Cmd) (*daemon, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -58,38 +60,15 @@ func tryDaemon(name string, conf *template.Template, data func(daemonData) (any,
 	if err != nil {
 		return nil, err
 	}
-	d := &daemon{Dir: dir, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), name: name, done: make(chan struct{})}
+	d := &daemon{Dir: dir, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), name: name}
 	if err := d.writeConf(conf, data); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	d.cmd = exec.Command(name, args(dir, filepath.Join(dir, name+".conf"))...)
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+	if err := d.start(command(dir)); err != nil {
 		return nil, err
 	}
-	go func() { d.cmd.Wait(); close(d.done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-d.done:
-			err := fmt.Errorf("%s exited: %v\n%s", name, d.cmd.ProcessState, tail(d.ErrorLog(), 2048))
-			os.RemoveAll(dir)
-			return nil, err
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", d.Addr, time.Second); err == nil {
-			c.Close()
-			return d, nil
-		}
-		if time.Now().After(deadline) {
-			err := fmt.Errorf("%s not listening on %s\n%s", name, d.Addr, tail(d.ErrorLog(), 2048))
-			d.Close()
-			return nil, err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return d, nil
 }
 
 func (d *daemon) writeConf(conf *template.Template, data func(daemonData) (any, error)) error {
@@ -108,6 +87,56 @@ func (d *daemon) writeConf(conf *template.Template, data func(daemonData) (any, 
 	return err
 }
 
+// start runs cmd in a process group of its own and waits until Addr
+// accepts connections. If it does not, the server is stopped and Dir
+// removed (unless keepDir).
+func (d *daemon) start(cmd *exec.Cmd) error {
+	d.cmd, d.done = cmd, make(chan struct{})
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+	if d.dial == nil {
+		d.dial = (&net.Dialer{}).DialContext
+	}
+	if err := cmd.Start(); err != nil {
+		d.removeDir()
+		return err
+	}
+	go func() { cmd.Wait(); close(d.done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if !d.Running() {
+			err := fmt.Errorf("%s exited: %v\n%s", d.name, cmd.ProcessState, tail(d.ErrorLog(), 2048))
+			d.removeDir()
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, err := d.dial(ctx, "tcp", d.Addr)
+		cancel()
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			err := fmt.Errorf("%s not listening on %s\n%s", d.name, d.Addr, tail(d.ErrorLog(), 2048))
+			d.Close()
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Running reports whether the server has not exited.
+func (d *daemon) Running() bool {
+	select {
+	case <-d.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // ErrorLog returns the contents of the server's error log.
 func (d *daemon) ErrorLog() string {
 	b, _ := os.ReadFile(filepath.Join(d.Dir, "error.log"))
@@ -115,9 +144,9 @@ func (d *daemon) ErrorLog() string {
 }
 
 // Close stops the server (SIGTERM to its group, SIGKILL after 5 s) and
-// removes Dir. It may be called again.
+// removes Dir if it made it. It may be called again.
 func (d *daemon) Close() error {
-	if d.Dir == "" {
+	if d.cmd == nil {
 		return nil
 	}
 	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGTERM)
@@ -127,9 +156,15 @@ func (d *daemon) Close() error {
 		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 		<-d.done
 	}
-	err := os.RemoveAll(d.Dir)
-	d.Dir = ""
-	return err
+	d.cmd = nil
+	return d.removeDir()
+}
+
+func (d *daemon) removeDir() error {
+	if d.keepDir {
+		return nil
+	}
+	return os.RemoveAll(d.Dir)
 }
 
 // closeWith registers, for the end of the test, Close after logging

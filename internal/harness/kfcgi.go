@@ -59,6 +59,10 @@ type KfcgiConfig struct {
 	// net/http/fcgi worker), so it forks no sandboxed children: the
 	// server is ready once the workers run.
 	NoSandbox bool
+	// Prefix, if set, is a command that runs kfcgi in place, by
+	// exec, such as "ip netns exec NAME" to put it in a network
+	// namespace.
+	Prefix []string
 }
 
 // Kfcgi is a running kfcgi server. It runs in the foreground (-d), in
@@ -115,7 +119,11 @@ func NewKfcgi(cfg KfcgiConfig) (*Kfcgi, error) {
 	args = append(args, cfg.Args...)
 	args = append(args, "--", "/fcgi-bin/"+cfg.Name)
 	args = append(args, cfg.ProgArgs...)
-	k.cmd = exec.Command("kfcgi", args...)
+	args = append([]string{"kfcgi"}, args...)
+	if len(cfg.Prefix) > 0 {
+		args = append(cfg.Prefix[:len(cfg.Prefix):len(cfg.Prefix)], args...)
+	}
+	k.cmd = exec.Command(args[0], args[1:]...)
 	k.cmd.Env = append(os.Environ(), cfg.Env...)
 	k.cmd.Stdout, k.cmd.Stderr = k.log, k.log
 	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -126,7 +134,7 @@ func NewKfcgi(cfg KfcgiConfig) (*Kfcgi, error) {
 	}
 	go func() { k.cmd.Wait(); close(k.done) }()
 	if err := k.waitReady(10 * time.Second); err != nil {
-		err = fmt.Errorf("kfcgi %s: %v\nlog:\n%s", strings.Join(args, " "), err, k.Log())
+		err = fmt.Errorf("%s: %v\nlog:\n%s", strings.Join(args, " "), err, k.Log())
 		k.Close()
 		return nil, err
 	}

@@ -4,6 +4,7 @@ package harness
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"text/template"
@@ -48,7 +49,9 @@ func NewLighttpd(cfg LighttpdConfig) (*Lighttpd, error) {
 			LighttpdConfig
 			daemonData
 		}{cfg, where}, os.Mkdir(filepath.Join(where.Dir, "htdocs"), 0o755)
-	}, func(_, conf string) []string { return []string{"-D", "-f", conf} })
+	}, func(dir string) *exec.Cmd {
+		return exec.Command("lighttpd", "-D", "-f", filepath.Join(dir, "lighttpd.conf"))
+	})
 	if err != nil {
 		return nil, err
 	}

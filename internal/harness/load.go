@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"regexp"
@@ -29,13 +30,21 @@ type LoadConfig struct {
 	Requests    int64         // and send at least this many requests
 	MaxDuration time.Duration // but stop after this long; default 2*Duration + 1 min
 	Timeout     time.Duration // per request; default 10s
+	// Check, if set, replaces Expect: it judges each response and
+	// returns a label, such as the body or a header, which the result
+	// counts. Its body is the whole body, already read.
+	Check func(resp *http.Response, body []byte) (string, error)
+	// Dial, if set, makes the connections, say into a network namespace.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // LoadResult counts the outcome of a load run.
 type LoadResult struct {
 	OK, Failed int64
 	Elapsed    time.Duration
-	Errors     []string // the first few failures, with the time of day
+	Errors     []string         // the first few failures, with the time of day
+	Counts     map[string]int64 // successful responses by Check's label
+	Slowest    time.Duration    // the longest a successful request took
 }
 
 // RPS returns the successful requests per second.
@@ -63,6 +72,7 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 	tr := &http.Transport{
 		MaxIdleConnsPerHost: cfg.Conns,
 		DisableCompression:  true,
+		DialContext:         cfg.Dial,
 	}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: cfg.Timeout}
@@ -71,6 +81,8 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		ok, failed atomic.Int64
 		mu         sync.Mutex
 		errs       []string
+		counts     = make(map[string]int64)
+		slowest    time.Duration
 		wg         sync.WaitGroup
 	)
 	start := time.Now()
@@ -82,10 +94,26 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Counted here, merged at the end: no lock per request.
+			mine := make(map[string]int64)
+			var myslowest time.Duration
+			defer func() {
+				mu.Lock()
+				for k, v := range mine {
+					counts[k] += v
+				}
+				slowest = max(slowest, myslowest)
+				mu.Unlock()
+			}()
 			for !done() {
-				err := get(ctx, client, cfg.URL, cfg.Expect)
+				t0 := time.Now()
+				label, err := get(ctx, client, cfg)
 				if err == nil {
 					ok.Add(1)
+					myslowest = max(myslowest, time.Since(t0))
+					if cfg.Check != nil {
+						mine[label]++
+					}
 					continue
 				}
 				if ctx.Err() != nil {
@@ -101,29 +129,32 @@ func Load(ctx context.Context, cfg LoadConfig) LoadResult {
 		}()
 	}
 	wg.Wait()
-	return LoadResult{OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start), Errors: errs}
+	return LoadResult{OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start),
+		Errors: errs, Counts: counts, Slowest: slowest}
 }
 
-func get(ctx context.Context, c *http.Client, url string, expect []byte) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+func get(ctx context.Context, c *http.Client, cfg LoadConfig) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", cfg.URL, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	switch {
 	case err != nil:
-		return err
+		return "", err
+	case cfg.Check != nil:
+		return cfg.Check(resp, body)
 	case resp.StatusCode != 200:
-		return fmt.Errorf("status %s, body %q", resp.Status, Clip(body, 80))
-	case !bytes.Equal(body, expect):
-		return fmt.Errorf("body %q, want %q", Clip(body, 80), expect)
+		return "", fmt.Errorf("status %s, body %q", resp.Status, Clip(body, 80))
+	case !bytes.Equal(body, cfg.Expect):
+		return "", fmt.Errorf("body %q, want %q", Clip(body, 80), cfg.Expect)
 	}
-	return nil
+	return "", nil
 }
 
 // WrkResult is what wrk(1) reported.

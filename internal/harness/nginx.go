@@ -3,7 +3,12 @@ package harness
 // This file runs nginx as a FastCGI front end on a loopback port.
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"text/template"
@@ -84,9 +89,7 @@ func NewNginx(cfg NginxConfig) (*Nginx, error) {
 			NginxConfig
 			daemonData
 		}{cfg, where}, nil
-	}, func(dir, conf string) []string {
-		return []string{"-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")}
-	})
+	}, NginxCommand)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +108,39 @@ func StartNginx(tb testing.TB, cfg NginxConfig) *Nginx {
 	return n
 }
 
+// NginxProc describes an nginx started by the caller's own command,
+// such as one run in a [Box] or a network namespace.
+type NginxProc struct {
+	Cmd  *exec.Cmd // runs nginx in the foreground ("daemon off")
+	Dir  string    // the directory, outside any box, that holds error.log
+	Addr string    // where nginx listens, host:port
+	// Dial, if set, reaches Addr, say from inside a network namespace.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// StartNginxProc starts p.Cmd and waits until p.Addr accepts
+// connections. nginx and its process group are stopped when the test
+// ends; p.Dir is left to the caller.
+func StartNginxProc(tb testing.TB, p NginxProc) *Nginx {
+	tb.Helper()
+	d := &daemon{Dir: p.Dir, Addr: p.Addr, name: "nginx", keepDir: true, dial: p.Dial}
+	if _, port, err := net.SplitHostPort(p.Addr); err == nil {
+		d.Port, _ = strconv.Atoi(port)
+	}
+	if err := d.start(p.Cmd); err != nil {
+		tb.Fatal(err)
+	}
+	d.closeWith(tb)
+	return &Nginx{d}
+}
+
+// NginxCommand returns the command that runs nginx with dir as its
+// prefix and dir/nginx.conf as its configuration.
+func NginxCommand(dir string) *exec.Cmd {
+	return exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"),
+		"-e", filepath.Join(dir, "error.log"))
+}
+
 // URL returns the http URL of path on this server.
 func (n *Nginx) URL(path string) string { return "http://" + n.Addr + path }
 
@@ -117,4 +153,28 @@ func (n *Nginx) ErrorLogLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// NginxMain returns an nginx.conf that runs nginx in the foreground
+// with its pid file, logs and temporary files in dir, and http as the
+// body of its http block. With master, nginx has a master process,
+// which "nginx -s reload" needs, and one worker that runs as
+// www-data, as Debian's does; otherwise one process runs as root.
+func NginxMain(dir string, master bool, http string) string {
+	var b strings.Builder
+	b.WriteString("daemon off;\nworker_processes 1;\n")
+	if master {
+		b.WriteString("master_process on;\nuser www-data;\n")
+	} else {
+		b.WriteString("master_process off;\n")
+	}
+	fmt.Fprintf(&b, "pid %[1]s/nginx.pid;\nerror_log %[1]s/error.log info;\n"+
+		"events { worker_connections 1024; }\nhttp {\n"+
+		"\taccess_log %[1]s/access.log;\n", dir)
+	for _, t := range []string{"client_body", "fastcgi", "proxy", "uwsgi", "scgi"} {
+		fmt.Fprintf(&b, "\t%s_temp_path %s/%s;\n", t, dir, t)
+	}
+	b.WriteString(http)
+	b.WriteString("}\n")
+	return b.String()
 }

@@ -29,6 +29,10 @@ func Require(tb testing.TB, commands ...string) {
 		"wrk":      "apt-get install wrk",
 		"cgi-fcgi": "apt-get install libfcgi-bin",
 		"lighttpd": "apt-get install lighttpd",
+		"unshare":  "apt-get install util-linux",
+		"nsenter":  "apt-get install util-linux",
+		"flock":    "apt-get install util-linux",
+		"ip":       "apt-get install iproute2",
 	}
 	for _, c := range append([]string{"kfcgi", "nginx", "cc", "go"}, commands...) {
 		if _, err := exec.LookPath(c); err != nil {
@@ -45,7 +49,14 @@ func Require(tb testing.TB, commands ...string) {
 	if len(missing) == 0 {
 		return
 	}
-	msg := "missing: " + strings.Join(missing, "; ")
+	Missing(tb, strings.Join(missing, "; "))
+}
+
+// Missing skips the test because what names is missing, or fails it
+// when the CI environment variable is set.
+func Missing(tb testing.TB, what string) {
+	tb.Helper()
+	msg := "missing: " + what
 	if os.Getenv("CI") != "" {
 		tb.Fatal(msg)
 	}
