@@ -221,8 +221,8 @@ type difference struct {
 // The differences that the corpus shows, besides the X-Kcgi-Fields
 // header that notes adds only under kcgi. Each is imposed by libkcgi's
 // parser: it keeps the fields of a form body, not its bytes, so the
-// adapter hands the handler a body re-encoded from them (see
-// docs-adapter.md).
+// adapter hands the handler a body re-encoded from them (see the
+// README, "The net/http adapter").
 var (
 	// formSyntax: libkcgi splits URL-encoded pairs at "&" and ";" and
 	// drops pairs with an empty key or a %00 (or malformed) escape;

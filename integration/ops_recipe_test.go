@@ -2,7 +2,7 @@ package integration
 
 // The recipe tests run the deployment scripts and configurations of
 // deploy/ verbatim, with a private /var/www, and check that the README
-// and docs-operations.md quote them exactly.
+// quotes them exactly.
 
 import (
 	"fmt"
@@ -21,16 +21,16 @@ import (
 // quoted matches a fenced block right after a line "<!-- deploy/NAME -->".
 var quoted = regexp.MustCompile("(?m)^<!-- (deploy/[^ ]+) -->\n```[a-z]*\n((?s:.*?))```\n")
 
-// TestOpsQuoted checks that every block of README.md and
-// docs-operations.md marked as a file of deploy/ is that file, byte for
-// byte, and that every file of deploy/ is quoted somewhere.
+// TestOpsQuoted checks that every block of README.md marked as a file
+// of deploy/ is that file, byte for byte, and that every file of
+// deploy/ is quoted there.
 func TestOpsQuoted(t *testing.T) {
 	root, err := harness.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := make(map[string]bool)
-	for _, doc := range []string{"README.md", "docs-operations.md"} {
+	for _, doc := range []string{"README.md"} {
 		b, err := os.ReadFile(filepath.Join(root, doc))
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +49,7 @@ func TestOpsQuoted(t *testing.T) {
 	filepath.WalkDir(filepath.Join(root, "deploy"), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if rel, _ := filepath.Rel(root, p); !seen[rel] {
-				t.Errorf("%s is quoted in neither README.md nor docs-operations.md", rel)
+				t.Errorf("%s is not quoted in README.md", rel)
 			}
 		}
 		return err
