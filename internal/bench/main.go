@@ -46,6 +46,7 @@ var contenders = []contender{
 	{Name: "C tutorial2", Src: "reference/tutorial2.c"},
 	{Name: "Go tutorial2", Src: "./cmd/tutorial2"},
 	{Name: "Go handlerhello", Src: "./cmd/handlerhello"},
+	{Name: "Go confined", Src: "./cmd/confined"},
 	{Name: "net/http/fcgi", Src: "./cmd/fcgihello", NetHTTP: true},
 }
 

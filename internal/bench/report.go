@@ -24,6 +24,8 @@ const (
 
 	// The http.Handler adapter's throughput against the raw loop.
 	targetAdapter = 0.97
+	// The confined tutorial2's CPU per request against the unconfined.
+	targetConfined = 1.02
 )
 
 func report(servers [][]*server) error {
@@ -64,6 +66,11 @@ func report(servers [][]*server) error {
 			}
 			if base != nil && s != base && s.Name == "Go tutorial2" {
 				notes = append(notes, targets(s, base))
+			}
+			if raw := find(ss, "Go tutorial2"); raw != nil && s.Name == "Go confined" {
+				cpu := ratio(s, raw, func(r round) float64 { return r.CPU })
+				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: CPU/request %.2f (≤%.2f: %s)",
+					s.Name, raw.Name, s.Pool, cpu, targetConfined, met(cpu <= targetConfined)))
 			}
 			if raw := find(ss, "Go tutorial2"); raw != nil && s.Name == "Go handlerhello" {
 				rps := ratio(s, raw, func(r round) float64 { return r.RPS })
