@@ -16,12 +16,11 @@ import (
 // A Server is a FastCGI worker (struct kfcgi), normally run by kfcgi(8).
 // It is not safe for concurrent use: one goroutine calls Parse in a
 // loop, and frees each Request before the next Parse. The Request's
-// response may be written from another goroutine meanwhile (one at a
-// time): off the server's thread, each call blocks signals itself.
+// response may be written from another goroutine meanwhile, one call
+// at a time, as long as the Request is freed before the next Parse.
 type Server struct {
 	f    *C.struct_kfcgi
 	req  *C.struct_kreq // what each Parse fills, one at a time
-	mask *C.sigset_t    // the thread's signal mask before Init
 	cfg  *cconfig
 	r    Request       // the Request each Parse returns
 	busy bool          // r is parsed and not yet freed
@@ -42,9 +41,8 @@ const yieldEvery = 5 * time.Millisecond
 // socket kfcgi(8) passes in, in either of its pool modes. Call it first
 // in main, before starting goroutines or opening descriptors: the
 // children inherit them. Init locks the calling goroutine to its OS
-// thread for good, with asynchronous signals blocked on that thread
-// until Free (libkcgi fails on an interrupted poll(2)); call Parse from
-// the same goroutine.
+// thread for good (libkcgi changes the thread's signal mask); call
+// Parse and Free from the same goroutine.
 //
 // With a Config.Confine, Init confines the worker before it returns
 // (see [Confine]): libkcgi's children are forked by then, and Parse,
@@ -61,9 +59,8 @@ func Init(cfg *Config) (*Server, error) {
 	}
 	runtime.LockOSThread()
 	ignoreSIGPIPE()
-	s := &Server{cfg: c, mask: (*C.sigset_t)(czero(C.sizeof_sigset_t))}
-	if err := kerr(C.kg_fcgi_init(&s.f, c.c, s.mask)); err != nil {
-		C.free(unsafe.Pointer(s.mask))
+	s := &Server{cfg: c}
+	if err := kerr(C.kg_fcgi_init(&s.f, c.c)); err != nil {
 		c.free()
 		runtime.UnlockOSThread()
 		return nil, opError("Init", err)
@@ -107,7 +104,7 @@ func (s *Server) Parse() (*Request, error) {
 
 // Free stops the worker (khttp_fcgi_free(3)): it closes the connections
 // to libkcgi's children, waits for them to exit, frees the
-// configuration and restores the thread's signal mask. A request not
+// configuration and gives SIGTERM back to the Go runtime. A request not
 // yet freed is freed first. Calling Free again does nothing and returns
 // nil.
 func (s *Server) Free() error {
@@ -117,11 +114,10 @@ func (s *Server) Free() error {
 	if s.busy {
 		s.r.Free()
 	}
-	err := kerr(C.kg_fcgi_free(s.f, s.mask))
+	err := kerr(C.kg_fcgi_free(s.f))
 	stopTerm(s.done)
 	s.f = nil
 	C.free(unsafe.Pointer(s.req))
-	C.free(unsafe.Pointer(s.mask))
 	s.cfg.free()
 	return opError("Free", err)
 }

@@ -57,12 +57,12 @@
 //     with [ErrExit].
 //
 // libkcgi treats an interrupted poll(2) as fatal, and the Go runtime
-// signals its own threads, so libkcgi runs with asynchronous signals
-// blocked: the server's locked thread keeps them blocked from Init to
-// Free (its goroutine is then preempted only at function calls), and a
-// CGI program's calls block them for their duration. The handler
-// libkcgi installs for SIGTERM gets SA_ONSTACK. See the project's README
-// for the details.
+// signals its own threads, so every libkcgi call that may wait, write
+// or fork runs with asynchronous signals blocked on its thread, and
+// restores the mask before it returns: Go code, and the programs it
+// starts, run with the mask Go set. The handler libkcgi installs for
+// SIGTERM gets SA_ONSTACK, and Free gives SIGTERM back to the Go
+// runtime. See the project's README for the details.
 //
 // # Confining the worker
 //
@@ -120,6 +120,12 @@ func ignoreSIGPIPE() {
 // tests check the handler libkcgi installs for SIGTERM.
 func sigOnStack(sig syscall.Signal) bool {
 	return C.kg_sigflags(C.int(sig))&C.SA_ONSTACK != 0
+}
+
+// sigGoHandler reports whether the handler of sig is the Go runtime's
+// (installed with SA_SIGINFO, which libkcgi's signal(3) lacks).
+func sigGoHandler(sig syscall.Signal) bool {
+	return C.kg_sigflags(C.int(sig))&C.SA_SIGINFO != 0
 }
 
 // sigBlocked reports whether sig is blocked on the calling thread; the

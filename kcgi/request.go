@@ -395,7 +395,7 @@ func (r *Request) Head(key, value string) error {
 	b = append(append(b, value...), 0)
 	r.buf = b
 	return opError("Head", kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
-		(*C.char)(unsafe.Pointer(&b[v])), r.block())))
+		(*C.char)(unsafe.Pointer(&b[v])))))
 }
 
 // Heads writes the response headers h in one khttp_head(3) call, so
@@ -422,18 +422,7 @@ func (r *Request) Heads(h []KeyValue) error {
 	b = append(b, 0)
 	r.buf = b
 	return opError("Heads", kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
-		(*C.char)(unsafe.Pointer(&b[v])), r.block())))
-}
-
-// block is whether a call must block signals itself: a Server's thread
-// keeps them blocked, so a Server's request passes -1, "unless on that
-// thread" (a handler may write from another goroutine); a CGI program's
-// goroutine may change threads.
-func (r *Request) block() C.int {
-	if r.srv != nil {
-		return -1
-	}
-	return 1
+		(*C.char)(unsafe.Pointer(&b[v])))))
 }
 
 // SetStatus writes the Status header with the text of s, such as
@@ -492,7 +481,7 @@ func (r *Request) body(call string, comp C.int) error {
 	if err := r.check(call, stateHead); err != nil {
 		return err
 	}
-	switch err := kerr(C.kg_body(r.req, comp, r.block())); {
+	switch err := kerr(C.kg_body(r.req, comp)); {
 	case err == nil:
 		r.state = stateBody
 		return nil
@@ -531,7 +520,7 @@ func (r *Request) write(p unsafe.Pointer, n int) (int, error) {
 	if err := r.check("Write", stateBody); err != nil {
 		return 0, err
 	}
-	if err := kerr(C.kg_write(r.req, (*C.char)(p), C.size_t(n), r.block())); err != nil {
+	if err := kerr(C.kg_write(r.req, (*C.char)(p), C.size_t(n))); err != nil {
 		return 0, opError("Write", err)
 	}
 	return n, nil
@@ -558,7 +547,7 @@ func (r *Request) Free() error {
 		return nil
 	}
 	req := r.req
-	C.kg_free(req, r.block())
+	C.kg_free(req)
 	r.req, r.state = nil, stateFreed
 	if r.srv != nil {
 		r.srv.busy = false

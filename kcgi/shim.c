@@ -10,10 +10,9 @@
  * the Go runtime signals its own threads (preemption, profiling) at any
  * time.  The synchronous signals stay deliverable so that a fault is
  * still a fault, and libkcgi unblocks SIGTERM itself around the poll
- * that waits for the next request.  A FastCGI server's thread, which
- * the Go package locks to the server's goroutine, keeps them blocked
- * from kg_fcgi_init to kg_fcgi_free, which restores the mask Go set;
- * a CGI program's calls block them for their own duration.
+ * that waits for the next request.  The caller's mask is restored
+ * before returning, so the thread runs Go code, and starts programs,
+ * with the mask Go set.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,65 +192,69 @@ const struct kg_validator kg_validators[KG_VALID__MAX] = {
 };
 
 /*
- * The thread that called kg_fcgi_init, which keeps asynchronous signals
- * blocked until kg_fcgi_free.  A request's calls from another thread
- * (a goroutine of the handler's) block them themselves.
+ * libkcgi's SIGTERM handler stays only while a server lives: the
+ * handler before kg_fcgi_init (the Go runtime's) comes back at
+ * kg_fcgi_free, or when kg_fcgi_init fails, so that the program can
+ * handle SIGTERM itself again.
  */
-static pthread_t	 kg_server;
-static int		 kg_have_server;
+static struct sigaction	 kg_term_saved;
+static int		 kg_term_have;
 
-/* Whether a call must block signals: block, or if -1, off the server's thread. */
-static int
-kg_mustblock(int block)
+static void
+kg_term_restore(void)
 {
 
-	if (block >= 0)
-		return block;
-	return !(kg_have_server && pthread_equal(pthread_self(), kg_server));
+	kg_termfd = -1;
+	if (kg_term_have)
+		sigaction(SIGTERM, &kg_term_saved, NULL);
+	kg_term_have = 0;
 }
 
-/*
- * The server's thread keeps asynchronous signals blocked until
- * kg_fcgi_free: the Go package locks the server's goroutine to it, so
- * its later calls need no mask changes of their own.
- */
 enum kcgi_err
-kg_fcgi_init(struct kfcgi **fcgi, const struct kg_config *c, sigset_t *old)
+kg_fcgi_init(struct kfcgi **fcgi, const struct kg_config *c)
 {
 	enum kcgi_err	 er;
+	sigset_t	 old;
 	struct kopts	 opts = { .sndbufsz = c->sndbuf };
 
-	kg_block(old);
+	kg_block(&old);
+	kg_term_have = sigaction(SIGTERM, NULL, &kg_term_saved) == 0;
 	er = khttp_fcgi_initx(fcgi, kmimetypes, KMIME__MAX,
 	    c->keys, c->keysz, ksuffixmap, KMIME_TEXT_HTML,
 	    (const char *const *)c->pages, c->pagesz, c->defpage,
 	    NULL, NULL, c->debug, &opts);
 	/* The handler is installed before anything can fail. */
 	kg_onstack(SIGTERM);
-	if (er == KCGI_OK) {
+	if (er == KCGI_OK)
 		kg_stdin();
-		kg_server = pthread_self();
-		kg_have_server = 1;
-	} else
-		kg_restore(old);
+	else
+		kg_term_restore();
+	kg_restore(&old);
 	return er;
 }
 
 enum kcgi_err
 kg_fcgi_parse(struct kfcgi *fcgi, struct kreq *req)
 {
+	enum kcgi_err	 er;
+	sigset_t	 old;
 
-	return kg_parsed(req, khttp_fcgi_parse(fcgi, req));
+	kg_block(&old);
+	er = khttp_fcgi_parse(fcgi, req);
+	kg_restore(&old);
+	return kg_parsed(req, er);
 }
 
 enum kcgi_err
-kg_fcgi_free(struct kfcgi *fcgi, const sigset_t *old)
+kg_fcgi_free(struct kfcgi *fcgi)
 {
 	enum kcgi_err	 er;
+	sigset_t	 old;
 
+	kg_block(&old);
 	er = khttp_fcgi_free(fcgi);
-	kg_have_server = 0;
-	kg_restore(old);
+	kg_term_restore();
+	kg_restore(&old);
 	return er;
 }
 
@@ -270,68 +273,53 @@ kg_parse(struct kreq *req, const struct kg_config *c)
 	return kg_parsed(req, er);
 }
 
-/*
- * The calls on a parsed request.  With block unset, the caller's thread
- * already has the signals blocked; with -1, if it is the server's.
- */
+/* The calls on a parsed request, from whichever thread. */
 enum kcgi_err
-kg_head(struct kreq *req, const char *key, const char *val, int block)
+kg_head(struct kreq *req, const char *key, const char *val)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
-	block = kg_mustblock(block);
-	if (block)
-		kg_block(&old);
+	kg_block(&old);
 	er = khttp_head(req, key, "%s", val);
-	if (block)
-		kg_restore(&old);
+	kg_restore(&old);
 	return er;
 }
 
 enum kcgi_err
-kg_body(struct kreq *req, int comp, int block)
+kg_body(struct kreq *req, int comp)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
-	block = kg_mustblock(block);
-	if (block)
-		kg_block(&old);
+	kg_block(&old);
 	er = comp < 0 ? khttp_body(req) : khttp_body_compress(req, comp);
-	if (block)
-		kg_restore(&old);
+	kg_restore(&old);
 	return er;
 }
 
 enum kcgi_err
-kg_write(struct kreq *req, const char *buf, size_t sz, int block)
+kg_write(struct kreq *req, const char *buf, size_t sz)
 {
 	enum kcgi_err	 er;
 	sigset_t	 old;
 
-	block = kg_mustblock(block);
-	if (block)
-		kg_block(&old);
+	kg_block(&old);
 	er = khttp_write(req, buf, sz);
-	if (block)
-		kg_restore(&old);
+	kg_restore(&old);
 	return er;
 }
 
 void
-kg_free(struct kreq *req, int block)
+kg_free(struct kreq *req)
 {
 	size_t			 sz;
 	const struct khead	*envs = kg_envs(req, &sz);
 	sigset_t		 old;
 
-	block = kg_mustblock(block);
-	if (block)
-		kg_block(&old);
+	kg_block(&old);
 	khttp_free(req);
-	if (block)
-		kg_restore(&old);
+	kg_restore(&old);
 	kg_free_envs(envs);
 }
 

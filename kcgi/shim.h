@@ -9,7 +9,6 @@
 #include <stdarg.h>	/* va_list */
 #include <stddef.h>	/* NULL */
 #include <stdint.h>	/* int64_t */
-#include <signal.h>	/* sigset_t */
 #include <stdlib.h>	/* free */
 #include <kcgi.h>
 
@@ -73,20 +72,17 @@ struct	kg_config {
 };
 
 /*
- * Calls that may wait, write or fork.  With block set, each blocks
- * asynchronous signals on its thread for its duration; a server's
- * thread keeps them blocked from kg_fcgi_init to kg_fcgi_free, which
- * restores the mask saved in *old.
+ * Calls that may wait, write or fork.  Each blocks asynchronous signals
+ * on its thread for its duration.
  */
-enum kcgi_err	 kg_fcgi_init(struct kfcgi **, const struct kg_config *,
-			sigset_t *);
+enum kcgi_err	 kg_fcgi_init(struct kfcgi **, const struct kg_config *);
 enum kcgi_err	 kg_fcgi_parse(struct kfcgi *, struct kreq *);
-enum kcgi_err	 kg_fcgi_free(struct kfcgi *, const sigset_t *);
+enum kcgi_err	 kg_fcgi_free(struct kfcgi *);
 enum kcgi_err	 kg_parse(struct kreq *, const struct kg_config *);
-enum kcgi_err	 kg_head(struct kreq *, const char *, const char *, int);
-enum kcgi_err	 kg_body(struct kreq *, int, int);
-enum kcgi_err	 kg_write(struct kreq *, const char *, size_t, int);
-void		 kg_free(struct kreq *, int);
+enum kcgi_err	 kg_head(struct kreq *, const char *, const char *);
+enum kcgi_err	 kg_body(struct kreq *, int);
+enum kcgi_err	 kg_write(struct kreq *, const char *, size_t);
+void		 kg_free(struct kreq *);
 const struct khead *kg_envs(const struct kreq *, size_t *);
 int		 kg_term_notify(int);
 unsigned long	 kg_sigflags(int);
