@@ -101,7 +101,8 @@ func ParsePromises(s string) (Promise, error) {
 // do programs it executes. The filter allows every system call except:
 //   - always: ptrace, process_vm_readv and _writev, process_madvise,
 //     pidfd_getfd (reading or changing other processes); mount, umount2,
-//     pivot_root, chroot, the new mount API, unshare, setns, and clone
+//     pivot_root, chroot, the new mount API (open_tree_attr included),
+//     unshare, setns, and clone
 //     with a CLONE_NEW* flag (leaving kfcgi's jail); init_module,
 //     finit_module, delete_module, kexec_load, kexec_file_load, bpf,
 //     perf_event_open, userfaultfd, keyctl, add_key, request_key,
@@ -114,7 +115,8 @@ func ParsePromises(s string) (Promise, error) {
 //     O_RDWR).
 //   - without PromiseWPath: open and openat for writing (O_WRONLY,
 //     O_RDWR) or with O_TRUNC; creat, truncate, the chmod, chown and
-//     utime calls, and setting or removing extended attributes.
+//     utime calls, setting or removing extended attributes (the *xattrat
+//     calls too), and file_setattr.
 //   - without PromiseCPath: open and openat with O_CREAT or O_TMPFILE;
 //     creat, mknod, mkdir, rmdir, link, symlink, unlink and the rename
 //     calls (and their *at forms).
@@ -125,8 +127,11 @@ func ParsePromises(s string) (Promise, error) {
 //     (new threads are always allowed).
 //   - without PromiseExec: execve and execveat.
 //
-// The filter does not look at kill(2), nor at connect, bind or accept
-// on sockets already open.
+// A system call newer than the filter's table (above file_setattr, 469,
+// of Linux 6.17) fails with ENOSYS, as on an older kernel, whatever the
+// promises: a new call could do what a promise forbids. The filter does
+// not look at kill(2), nor at connect, bind or accept on sockets already
+// open.
 //
 // openat2 fails with ENOSYS unless PromiseRPath, PromiseWPath and
 // PromiseCPath are all kept: its flags are in memory too. A call from

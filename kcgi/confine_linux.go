@@ -37,7 +37,7 @@ func rules(p Promise) []rule {
 	add([]int{
 		sysPtrace, sysProcessVMReadv, sysProcessVMWritev, sysProcessMadvise, sysPidfdGetfd,
 		sysMount, sysUmount2, sysPivotRoot, sysChroot, sysOpenTree, sysMoveMount,
-		sysFsopen, sysFsconfig, sysFsmount, sysFspick, sysMountSetattr,
+		sysFsopen, sysFsconfig, sysFsmount, sysFspick, sysMountSetattr, sysOpenTreeAttr,
 		sysUnshare, sysSetns, sysOpenByHandleAt,
 		sysInitModule, sysFinitModule, sysDeleteModule, sysKexecLoad, sysKexecFileLoad,
 		sysBpf, sysPerfEventOpen, sysUserfaultfd, sysKeyctl, sysAddKey, sysRequestKey,
@@ -117,6 +117,7 @@ func rules(p Promise) []rule {
 			sysChown, sysFchown, sysLchown, sysFchownat,
 			sysUtime, sysUtimes, sysUtimensat, sysFutimesat,
 			sysSetxattr, sysLsetxattr, sysFsetxattr, sysRemovexattr, sysLremovexattr, sysFremovexattr,
+			sysSetxattrat, sysRemovexattrat, sysFileSetattr,
 		}, eperm)
 	}
 	if p&PromiseCPath == 0 {

@@ -136,9 +136,10 @@ func oneOf(i int, vals ...uint32) []sockFilter {
 }
 
 // program assembles the filter: the architecture check, then one
-// comparison of the system call number per rule, and allow for every
-// call no rule names. Rules for calls the architecture lacks (-1) are
-// left out.
+// comparison of the system call number per rule, ENOSYS for calls newer
+// than the table (a kernel's new call could do what a rule forbids; the
+// C library and Go fall back on ENOSYS), and allow for every other
+// call. Rules for calls the architecture lacks (-1) are left out.
 func program(rules []rule) []sockFilter {
 	f := []sockFilter{
 		// Another architecture's calls have other numbers: kill.
@@ -160,7 +161,7 @@ func program(rules []rule) []sockFilter {
 		f = append(f, jump(bpfJeqK, uint32(r.nr), 0, uint8(len(r.body))))
 		f = append(f, r.body...)
 	}
-	return append(f, ret(retAllow))
+	return append(f, jump(bpfJgeK, sysFirstUnknown, 0, 1), deny(syscall.ENOSYS), ret(retAllow))
 }
 
 // installFilter sets no_new_privs, which an unprivileged process needs

@@ -35,6 +35,10 @@ var common = []Probe{
 	{"mkdir", []string{"cpath"}, syscall.EPERM, func() syscall.Errno {
 		return call(syscall.SYS_MKDIRAT, atFDCWD, uintptr(unsafe.Pointer(path(nowhere+"/x"))), 0o700)
 	}},
+	{"setxattrat", []string{"wpath"}, syscall.EPERM, func() syscall.Errno {
+		return call6(sysSetxattrat, atFDCWD, uintptr(unsafe.Pointer(path(nowhere))), 0,
+			uintptr(unsafe.Pointer(path("user.kcgi"))), 0, 0)
+	}},
 	{"fork", []string{"proc"}, syscall.EPERM, fork},
 	{"clone3", nil, syscall.ENOSYS, func() syscall.Errno { return call(sysClone3, 0, 0, 0) }},
 	{"ptrace", nil, syscall.EPERM, func() syscall.Errno { return call(syscall.SYS_PTRACE, syscall.PTRACE_ATTACH, nobody, 0) }},
@@ -52,6 +56,8 @@ var common = []Probe{
 const (
 	atFDCWD   = ^uintptr(99) // AT_FDCWD, -100
 	sysClone3 = 435          // the same on amd64 and arm64; not in package syscall
+	// setxattrat(2), Linux 6.13: the same on amd64 and arm64.
+	sysSetxattrat = 463
 )
 
 func path(s string) *byte {
