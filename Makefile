@@ -81,7 +81,13 @@ libs:
 # loader and every library ldd lists, at the same path in the chroot
 # (Linux: "lib => /path (addr)"; OpenBSD: a table, path in the last
 # column).  A static program lists none.
-install: $(CMDS) $(EXAMPLES)
+#
+# install builds nothing: "make" first, as yourself, then "make install"
+# as root, which may have neither go on its PATH nor PKG_CONFIG_PATH.
+install:
+	for p in $(CMDS) $(EXAMPLES); do \
+	    test -f $$p || { echo "no ./$$p: run make first" >&2; exit 1; }; \
+	done
 	mkdir -p $(DESTDIR)$(WWWDIR)/fcgi-bin
 	for p in $(CMDS) $(EXAMPLES); do \
 	    install -m 0555 $$p $(DESTDIR)$(WWWDIR)/fcgi-bin/ || exit 1; \

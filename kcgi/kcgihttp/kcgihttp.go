@@ -197,12 +197,18 @@ func unbuffered(cfg *kcgi.Config) (*kcgi.Config, *bufio.Writer) {
 		c = *cfg
 	}
 	size := bufferSize
-	if c.SendBuffer > 0 {
+	switch {
+	case c.SendBuffer > maxBuffer:
+		return &c, nil // Init or ParseCGI refuses it with ErrConfig
+	case c.SendBuffer > 0:
 		size = c.SendBuffer
 	}
 	c.SendBuffer = kcgi.NoSendBuffer
 	return &c, bufio.NewWriterSize(nil, size)
 }
+
+// maxBuffer is the largest SendBuffer package kcgi accepts.
+const maxBuffer = 1 << 30
 
 type contextKey struct{}
 

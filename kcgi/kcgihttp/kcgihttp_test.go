@@ -125,6 +125,23 @@ func testHandler() http.Handler {
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, "created")
 	})
+	// /keep keeps its ResponseWriter; /stale writes to it, after its
+	// handler returned, and reports what the write said.
+	var kept http.ResponseWriter
+	mux.HandleFunc("/keep", func(w http.ResponseWriter, r *http.Request) {
+		kept = w
+		io.WriteString(w, "kept")
+	})
+	mux.HandleFunc("/stale", func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.WriteString(kept, "LEAKED")
+		fmt.Fprintf(w, "stale=%v", err)
+	})
+	mux.HandleFunc("/late-header", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Before", "1")
+		w.WriteHeader(http.StatusAccepted)
+		w.Header().Set("X-After", "1")
+		io.WriteString(w, "late")
+	})
 	mux.HandleFunc("/length", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "5")
 		_, err := io.WriteString(w, "12345")
@@ -224,6 +241,25 @@ func TestHandlerFlush(t *testing.T) {
 	}
 	if !strings.Contains(w.Stderr(), "length: <nil> http: wrote more than the declared Content-Length\n") {
 		t.Errorf("length: %s", w.Stderr())
+	}
+}
+
+// A ResponseWriter kept past its handler writes nothing into the next
+// request's answer; headers changed after WriteHeader are not sent, as
+// with net/http.
+func TestHandlerAfterReturn(t *testing.T) {
+	w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1")
+	if out := do(t, w, "GET", "/keep"); !strings.HasSuffix(out, "\r\n\r\nkept") {
+		t.Fatalf("keep: %q", out)
+	}
+	if out := do(t, w, "GET", "/stale"); strings.Contains(out, "LEAKED") ||
+		!strings.HasSuffix(out, "\r\n\r\nstale=kcgihttp: write after the handler returned") {
+		t.Errorf("stale: %q", out)
+	}
+	out := do(t, w, "GET", "/late-header")
+	if !strings.HasPrefix(out, "Status: 202 Accepted\r\n") || !strings.Contains(out, "\r\nX-Before: 1\r\n") ||
+		strings.Contains(out, "X-After") {
+		t.Errorf("late header: %q", out)
 	}
 }
 

@@ -6,6 +6,7 @@ package kcgihttp
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
@@ -33,15 +34,21 @@ const bufferSize = 65535
 type response struct {
 	r       *kcgi.Request
 	bw      *bufio.Writer // over r once the body has started
-	header  http.Header
-	code    int    // the status, 0 until WriteHeader
-	sent    bool   // the status and headers went to libkcgi
-	err     error  // from starting the body
-	head    bool   // a HEAD request: the body is discarded
-	clen    int64  // the Content-Length the handler set, or -1
-	written int64  // body bytes accepted
-	cancel  func() // cancels the request's context; nil before serve sets it
+	header  http.Header   // the handler's
+	final   http.Header   // header as it was at WriteHeader: what is sent
+	code    int           // the status, 0 until WriteHeader
+	sent    bool          // the status and headers went to libkcgi
+	err     error         // from starting the body
+	head    bool          // a HEAD request: the body is discarded
+	clen    int64         // the Content-Length the handler set, or -1
+	written int64         // body bytes accepted
+	cancel  func()        // cancels the request's context; nil before serve sets it
+	done    bool          // finish ran: the request is freed, bw another's
 }
+
+// errDone is the error of a write after the handler returned: the
+// request is freed, and the worker may already serve the next one.
+var errDone = errors.New("kcgihttp: write after the handler returned")
 
 func newResponse(r *kcgi.Request, bw *bufio.Writer) *response {
 	bw.Reset(r)
@@ -62,20 +69,21 @@ func (w *response) WriteHeader(code int) {
 	if code < 200 && code != http.StatusSwitchingProtocols {
 		return
 	}
-	if w.code != 0 {
+	if w.code != 0 || w.done {
 		fmt.Fprintf(os.Stderr, "kcgihttp: superfluous WriteHeader(%d)\n", code)
 		return
 	}
-	w.code = code
+	// As net/http: later changes to the handler's header are not sent.
+	w.code, w.final = code, w.header.Clone()
 	if code == http.StatusNotModified {
-		w.header.Del("Content-Type")
-		w.header.Del("Content-Length")
-		w.header.Del("Transfer-Encoding")
+		w.final.Del("Content-Type")
+		w.final.Del("Content-Length")
+		w.final.Del("Transfer-Encoding")
 	}
-	if w.header.Get("Date") == "" {
-		w.header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if w.final.Get("Date") == "" {
+		w.final.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	}
-	if v := w.header.Get("Content-Length"); v != "" {
+	if v := w.final.Get("Content-Length"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 			w.clen = n
 		}
@@ -87,18 +95,18 @@ func (w *response) WriteHeader(code int) {
 // start of the body.
 func (w *response) send(p []byte, sniff bool) {
 	w.sent = true
-	if _, ok := w.header["Content-Type"]; !ok && sniff && w.code != http.StatusNotModified {
-		w.header.Set("Content-Type", http.DetectContentType(p))
+	if _, ok := w.final["Content-Type"]; !ok && sniff && w.code != http.StatusNotModified {
+		w.final.Set("Content-Type", http.DetectContentType(p))
 	}
-	keys := make([]string, 0, len(w.header))
-	for k := range w.header {
+	keys := make([]string, 0, len(w.final))
+	for k := range w.final {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	h := make([]kcgi.KeyValue, 1, 1+len(w.header))
+	h := make([]kcgi.KeyValue, 1, 1+len(w.final))
 	h[0] = kcgi.KeyValue{Key: kcgi.RespStatus.String(), Value: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code))}
 	for _, k := range keys {
-		for _, v := range w.header[k] {
+		for _, v := range w.final[k] {
 			v = textproto.TrimString(headerValueSpaces.Replace(v))
 			if kcgi.CheckHeader(k, v) == nil { // a name that is not a token is dropped
 				h = append(h, kcgi.KeyValue{Key: k, Value: v})
@@ -113,6 +121,9 @@ func (w *response) send(p []byte, sniff bool) {
 }
 
 func (w *response) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, errDone
+	}
 	if w.code == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -152,6 +163,9 @@ func bodyAllowed(code int) bool {
 // FlushError sends the status and headers, if not yet sent, and what
 // is buffered. It is http.ResponseController's Flush.
 func (w *response) FlushError() error {
+	if w.done {
+		return errDone
+	}
 	if w.code == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -179,5 +193,6 @@ func (w *response) finish() {
 		w.bw.Flush()
 	}
 	w.bw.Reset(nil)
+	w.done = true
 	w.r.Free()
 }
