@@ -389,7 +389,10 @@ func TestNoAllocs(t *testing.T) {
 		t.Fatalf("%q: %v", out, err)
 	}
 	t.Logf("%d heap allocations in %d requests", allocs, reqs)
-	if allocs > n/100 {
+	// The count is the process's: the runtime and other goroutines
+	// allocate now and then too. One allocation per request would
+	// count n.
+	if allocs > n/10 {
 		t.Errorf("%d heap allocations in %d requests", allocs, reqs)
 	}
 	out, _ = w.do(t, "/read/x", "a=1&b=2", harness.Param{Name: "HTTP_USER_AGENT", Value: "t"})
