@@ -38,6 +38,7 @@ type contender struct {
 	Src     string   // "./cmd/name" for Go, a .c file for C
 	NetHTTP bool     // plain net/http/fcgi: fixed pool only, no libkcgi children
 	Env     []string // added to the environment, such as "GOMAXPROCS=1"
+	Args    []string // the program's arguments
 }
 
 // contenders lists the programs; the first is the baseline of the
@@ -46,6 +47,7 @@ var contenders = []contender{
 	{Name: "C tutorial2", Src: "reference/tutorial2.c"},
 	{Name: "Go tutorial2", Src: "./cmd/tutorial2"},
 	{Name: "Go handlerhello", Src: "./cmd/handlerhello"},
+	{Name: "Go handlerhello buffered", Src: "./cmd/handlerhello", Args: []string{"-buffered"}},
 	{Name: "Go confined", Src: "./cmd/confined"},
 	{Name: "net/http/fcgi", Src: "./cmd/fcgihello", NetHTTP: true},
 }
@@ -210,7 +212,7 @@ func start(running *[]io.Closer, c contender, pool string, p harness.Pool) *serv
 	s := &server{contender: c, Pool: pool, Binary: fi.Size()}
 	// kfcgi's default backlog, twice the workers, makes nginx answer
 	// 502 when more connections wait.
-	s.k, err = harness.NewKfcgi(harness.KfcgiConfig{Binary: bin, Pool: p, Env: c.Env,
+	s.k, err = harness.NewKfcgi(harness.KfcgiConfig{Binary: bin, Pool: p, Env: c.Env, ProgArgs: c.Args,
 		Args: []string{"-l", strconv.Itoa(*flagBacklog)}, NoSandbox: c.NetHTTP})
 	if err != nil {
 		return skip(err)

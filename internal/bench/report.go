@@ -72,7 +72,7 @@ func report(servers [][]*server) error {
 				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: CPU/request %.2f (≤%.2f: %s)",
 					s.Name, raw.Name, s.Pool, cpu, targetConfined, met(cpu <= targetConfined)))
 			}
-			if raw := find(ss, "Go tutorial2"); raw != nil && s.Name == "Go handlerhello" {
+			if raw := find(ss, "Go tutorial2"); raw != nil && strings.HasPrefix(s.Name, "Go handlerhello") {
 				rps := ratio(s, raw, func(r round) float64 { return r.RPS })
 				cpu := ratio(s, raw, func(r round) float64 { return r.CPU })
 				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: throughput %.2f (≥%.2f: %s), CPU/request %.2f",

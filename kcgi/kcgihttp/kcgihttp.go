@@ -122,10 +122,17 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // http.ErrNotSupported. Trailers are not sent (FastCGI has none, nor
 // does net/http/fcgi send them).
 //
-// libkcgi's own send buffer is off: the adapter buffers in Go, in a
-// buffer of cfg.SendBuffer bytes (default 65535, a FastCGI record), and
-// each flush, or full buffer, goes straight to the web server. A
-// streamed response of any length takes no more memory than that.
+// By default (cfg.SendBuffer 0 or kcgi.NoSendBuffer) libkcgi's own send
+// buffer is off: the adapter buffers in Go, in 65535 bytes (a FastCGI
+// record), and each flush, or full buffer, goes straight to the web
+// server. A streamed response of any length takes no more memory than
+// that. The price is that libkcgi writes the status and headers in five
+// FastCGI records, as it does whenever it does not buffer. With
+// cfg.SendBuffer above 0, libkcgi buffers the response in that many
+// bytes, as in a C program: a small response goes out in one record, and
+// Flush cannot send anything before the buffer fills or h returns, so it
+// returns an error wrapping http.ErrNotSupported (the Flusher's Flush
+// does nothing). Choose that for handlers that never stream.
 //
 // The request's context is cancelled when h returns, when the worker
 // receives SIGTERM (kfcgi(8) stopping, see [kcgi.Server.Terminating]),
@@ -144,7 +151,7 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // is not logged). After a partial write the answer just ends: libkcgi
 // cannot abort a response.
 func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
-	c, bw := unbuffered(cfg)
+	c, out := unbuffered(cfg)
 	srv, err := kcgi.Init(c)
 	if err != nil {
 		return err
@@ -166,7 +173,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 		} else if err != nil {
 			return err
 		}
-		serve(base, r, parsedOf(r), h, bw)
+		serve(base, r, parsedOf(r), h, out)
 	}
 }
 
@@ -176,7 +183,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 // libkcgi before 1.0.0, the *http.Request is built from the process's
 // environment, as net/http/cgi does, and the fields libkcgi parsed.
 func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
-	c, bw := unbuffered(cfg)
+	c, out := unbuffered(cfg)
 	r, err := kcgi.ParseCGI(c)
 	if err != nil {
 		return err
@@ -185,30 +192,30 @@ func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
 	if p.env == nil {
 		p.env = processEnv()
 	}
-	serve(context.Background(), r, p, h, bw)
+	serve(context.Background(), r, p, h, out)
 	return nil
 }
 
-// unbuffered returns a copy of cfg with libkcgi's send buffer off, and
-// the buffer the responses use instead, of cfg's SendBuffer size.
-func unbuffered(cfg *kcgi.Config) (*kcgi.Config, *bufio.Writer) {
+// output is the buffer the responses write into, and whether a flush
+// reaches the web server (libkcgi's own buffer is off).
+type output struct {
+	bw     *bufio.Writer
+	stream bool
+}
+
+// unbuffered returns a copy of cfg with libkcgi's send buffer off,
+// unless cfg asks for one, and the output the responses use.
+func unbuffered(cfg *kcgi.Config) (*kcgi.Config, output) {
 	var c kcgi.Config
 	if cfg != nil {
 		c = *cfg
 	}
-	size := bufferSize
-	switch {
-	case c.SendBuffer > maxBuffer:
-		return &c, nil // Init or ParseCGI refuses it with ErrConfig
-	case c.SendBuffer > 0:
-		size = c.SendBuffer
+	if c.SendBuffer > 0 {
+		return &c, output{bw: bufio.NewWriterSize(nil, bufferSize)}
 	}
 	c.SendBuffer = kcgi.NoSendBuffer
-	return &c, bufio.NewWriterSize(nil, size)
+	return &c, output{bw: bufio.NewWriterSize(nil, bufferSize), stream: true}
 }
-
-// maxBuffer is the largest SendBuffer package kcgi accepts.
-const maxBuffer = 1 << 30
 
 type contextKey struct{}
 
@@ -220,11 +227,11 @@ func FromContext(ctx context.Context) (*kcgi.Request, bool) {
 }
 
 // serve answers r, as p reads it, with h.
-func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, bw *bufio.Writer) {
+func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, out output) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
-	w := newResponse(r, bw)
+	w := newResponse(r, out)
 	defer w.finish()
 	hr, err := p.request()
 	if err != nil {

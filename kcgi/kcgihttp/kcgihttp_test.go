@@ -27,7 +27,11 @@ func TestMain(m *testing.M) {
 		if name := os.Getenv("KCGI_TEST_EXAMPLE"); name != "" {
 			h = ExampleHandlers[name]
 		}
-		if err := Serve(nil, h); err != nil {
+		var cfg *kcgi.Config
+		if os.Getenv("KCGI_TEST_BUFFERED") != "" {
+			cfg = &kcgi.Config{SendBuffer: 65535}
+		}
+		if err := Serve(cfg, h); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(2)
 		}
@@ -107,6 +111,11 @@ func testHandler() http.Handler {
 		fmt.Fprintf(w, "unsupported=%v\n", errors.Is(rc.SetReadDeadline(time.Time{}), http.ErrNotSupported) &&
 			errors.Is(rc.SetWriteDeadline(time.Time{}), http.ErrNotSupported) &&
 			errors.Is(rc.EnableFullDuplex(), http.ErrNotSupported) && errors.Is(hijack, http.ErrNotSupported))
+	})
+	mux.HandleFunc("/try-flush", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "one ")
+		err := http.NewResponseController(w).Flush()
+		fmt.Fprintf(w, "two unsupported=%v", errors.Is(err, http.ErrNotSupported))
 	})
 	mux.HandleFunc("/goroutine", func(w http.ResponseWriter, r *http.Request) {
 		done := make(chan struct{})
@@ -260,6 +269,26 @@ func TestHandlerAfterReturn(t *testing.T) {
 	if !strings.HasPrefix(out, "Status: 202 Accepted\r\n") || !strings.Contains(out, "\r\nX-Before: 1\r\n") ||
 		strings.Contains(out, "X-After") {
 		t.Errorf("late header: %q", out)
+	}
+}
+
+// With Config.SendBuffer, libkcgi buffers: a small response is two
+// records (the head, drained when the body starts, and the body), and
+// Flush says it cannot send; by default it streams, the head in five.
+func TestHandlerBuffered(t *testing.T) {
+	for _, c := range []struct {
+		env     string
+		records int
+		flushed string
+	}{
+		{"KCGI_TEST_BUFFERED=1", 2, "unsupported=true"},
+		{"", 7, "unsupported=false"},
+	} {
+		w := harness.StartWorker(t, "KCGI_TEST_HANDLER=1", c.env)
+		out, recs := doRecords(t, w, "GET", "/try-flush")
+		if !strings.HasSuffix(out, "\r\n\r\none two "+c.flushed) || len(recs) != c.records {
+			t.Errorf("%s: %d records %q", c.env, len(recs), recs)
+		}
 	}
 }
 

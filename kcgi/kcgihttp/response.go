@@ -34,6 +34,7 @@ const bufferSize = 65535
 type response struct {
 	r       *kcgi.Request
 	bw      *bufio.Writer // over r once the body has started
+	stream  bool          // libkcgi does not buffer: a flush reaches the web server
 	header  http.Header   // the handler's
 	final   http.Header   // header as it was at WriteHeader: what is sent
 	code    int           // the status, 0 until WriteHeader
@@ -46,13 +47,17 @@ type response struct {
 	done    bool          // finish ran: the request is freed, bw another's
 }
 
+// errBuffered is FlushError's when libkcgi buffers the response
+// (Config.SendBuffer above 0): nothing can be sent before it is full.
+var errBuffered = fmt.Errorf("kcgihttp: libkcgi buffers the response (Config.SendBuffer): %w", http.ErrNotSupported)
+
 // errDone is the error of a write after the handler returned: the
 // request is freed, and the worker may already serve the next one.
 var errDone = errors.New("kcgihttp: write after the handler returned")
 
-func newResponse(r *kcgi.Request, bw *bufio.Writer) *response {
-	bw.Reset(r)
-	return &response{r: r, bw: bw, header: make(http.Header), clen: -1}
+func newResponse(r *kcgi.Request, out output) *response {
+	out.bw.Reset(r)
+	return &response{r: r, bw: out.bw, stream: out.stream, header: make(http.Header), clen: -1}
 }
 
 func (w *response) Header() http.Header { return w.header }
@@ -161,7 +166,9 @@ func bodyAllowed(code int) bool {
 }
 
 // FlushError sends the status and headers, if not yet sent, and what
-// is buffered. It is http.ResponseController's Flush.
+// is buffered. It is http.ResponseController's Flush. When libkcgi
+// buffers the response, it hands what is buffered to libkcgi, and
+// returns an error wrapping http.ErrNotSupported.
 func (w *response) FlushError() error {
 	if w.done {
 		return errDone
@@ -175,7 +182,10 @@ func (w *response) FlushError() error {
 	if w.err != nil {
 		return w.err
 	}
-	return w.failed(w.bw.Flush())
+	if err := w.failed(w.bw.Flush()); err != nil || w.stream {
+		return err
+	}
+	return errBuffered
 }
 
 // Flush is http.Flusher's: FlushError without the error.
