@@ -93,13 +93,4 @@ const (
 	sysIOUringSetup    = 425
 	sysIOUringEnter    = 426
 	sysIOUringRegister = 427
-
-	// Numbered alike on every architecture since 424 (Linux 5.1).
-	sysSetxattrat    = 463
-	sysRemovexattrat = 466
-	sysOpenTreeAttr  = 467
-	sysFileSetattr   = 469
-	// sysFirstUnknown is the first number newer than this table: the
-	// filter refuses it and every later call with ENOSYS.
-	sysFirstUnknown = 470
 )

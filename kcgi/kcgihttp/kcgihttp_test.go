@@ -352,15 +352,7 @@ func TestHandlerPanicKeepsWorker(t *testing.T) {
 // returns the STDOUT stream.
 func do(t *testing.T, w *harness.Worker, method, path string) string {
 	t.Helper()
-	out, _, err := w.DoRequest(harness.FCGIRequest{Params: []harness.Param{
-		{Name: "REQUEST_METHOD", Value: method},
-		{Name: "SCRIPT_NAME", Value: path},
-		{Name: "REQUEST_URI", Value: path},
-		{Name: "SERVER_PROTOCOL", Value: "HTTP/1.1"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, _ := doRecords(t, w, method, path)
 	return out
 }
 
