@@ -102,8 +102,7 @@ const maxSendBuffer = 1 << 30
 // may not keep Go pointers.
 type cconfig struct {
 	c     *C.struct_kg_config
-	nkeys int
-	valid []Validator // the Keys' validators, for Pair.String
+	valid []Validator // the Keys' validators, for Pair.String and the buckets
 	// confine is Config.Confine, applied once libkcgi has forked.
 	confine Promise
 }
@@ -157,7 +156,7 @@ func newCConfig(cfg *Config) (*cconfig, error) {
 			ps[i] = C.CString(p)
 		}
 	}
-	return &cconfig{c: c, nkeys: len(cfg.Keys), valid: valid, confine: cfg.Confine}, nil
+	return &cconfig{c: c, valid: valid, confine: cfg.Confine}, nil
 }
 
 // czero returns n > 0 zeroed bytes of C memory. Like Go's own

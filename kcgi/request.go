@@ -116,26 +116,20 @@ func (r *Request) load(v int) bool {
 	return true
 }
 
+// strOf reads, for each string value, its pointer in the kreq.
+var strOf = [nstrs]func(*C.struct_kreq) *C.char{
+	valPageName:   func(q *C.struct_kreq) *C.char { return q.pagename },
+	valPath:       func(q *C.struct_kreq) *C.char { return q.path },
+	valFullPath:   func(q *C.struct_kreq) *C.char { return q.fullpath },
+	valSuffix:     func(q *C.struct_kreq) *C.char { return q.suffix },
+	valHost:       func(q *C.struct_kreq) *C.char { return q.host },
+	valRemoteAddr: func(q *C.struct_kreq) *C.char { return q.remote },
+	valScriptName: func(q *C.struct_kreq) *C.char { return q.pname },
+}
+
 func (r *Request) str(v int) string {
 	if r.load(v) {
-		var s *C.char
-		switch v {
-		case valPageName:
-			s = r.req.pagename
-		case valPath:
-			s = r.req.path
-		case valFullPath:
-			s = r.req.fullpath
-		case valSuffix:
-			s = r.req.suffix
-		case valHost:
-			s = r.req.host
-		case valRemoteAddr:
-			s = r.req.remote
-		case valScriptName:
-			s = r.req.pname
-		}
-		r.strs[v] = gostr(s)
+		r.strs[v] = gostr(strOf[v](r.req))
 	}
 	return r.strs[v]
 }
@@ -248,11 +242,8 @@ func (r *Request) bucket(b, key int) []*Pair {
 		from = r.Cookies()
 	}
 	if r.load(valBuckets + b) {
-		var m **C.struct_kpair
-		base := r.req.fields
+		m, base := r.req.fieldmap, r.req.fields
 		switch b {
-		case validFields:
-			m = r.req.fieldmap
 		case invalidFields:
 			m = r.req.fieldnmap
 		case validCookies:
@@ -260,7 +251,7 @@ func (r *Request) bucket(b, key int) []*Pair {
 		case invalidCookies:
 			m, base = r.req.cookienmap, r.req.cookies
 		}
-		r.buckets[b] = chains(m, int(r.cfg.nkeys), base)
+		r.buckets[b] = chains(m, len(r.cfg.valid), base)
 	}
 	if key < 0 || key >= len(r.buckets[b]) {
 		return nil
@@ -383,34 +374,26 @@ func (r *Request) check(call string, want int) error {
 // libkcgi adds no headers of its own; see Resp and Status for the names
 // and values it knows, and SetStatus.
 func (r *Request) Head(key, value string) error {
-	if err := r.check("Head", stateHead); err != nil {
-		return err
-	}
-	if err := CheckHeader(key, value); err != nil {
-		return opError("Head", err)
-	}
-	// NUL-terminated copies in Go memory, which libkcgi only reads.
-	b := append(append(r.buf[:0], key...), 0)
-	v := len(b)
-	b = append(append(b, value...), 0)
-	r.buf = b
-	return opError("Head", kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
-		(*C.char)(unsafe.Pointer(&b[v])))))
+	return r.heads("Head", []KeyValue{{key, value}})
 }
 
-// Heads writes the response headers h in one khttp_head(3) call, so
-// that without a send buffer (NoSendBuffer) they leave in one write.
-// Each is checked as Head checks it; if one is refused, ErrHeader is
-// returned and none is written. An empty h writes nothing.
-func (r *Request) Heads(h []KeyValue) error {
-	if err := r.check("Heads", stateHead); err != nil || len(h) == 0 {
+// Heads writes the response headers h in one khttp_head(3) call: without
+// a send buffer (NoSendBuffer), libkcgi writes them in four pieces
+// however many they are, instead of four each. Each is checked as Head
+// checks it; if one is refused, ErrHeader is returned and none is
+// written. An empty h writes nothing.
+func (r *Request) Heads(h []KeyValue) error { return r.heads("Heads", h) }
+
+func (r *Request) heads(call string, h []KeyValue) error {
+	if err := r.check(call, stateHead); err != nil || len(h) == 0 {
 		return err
 	}
 	for _, kv := range h {
 		if err := CheckHeader(kv.Key, kv.Value); err != nil {
-			return opError("Heads", err)
+			return opError(call, err)
 		}
 	}
+	// NUL-terminated copies in Go memory, which libkcgi only reads.
 	// libkcgi writes "key: value\r\n": the value carries the other
 	// lines, which CheckHeader has made sure hold no line breaks.
 	b := append(append(r.buf[:0], h[0].Key...), 0)
@@ -421,7 +404,7 @@ func (r *Request) Heads(h []KeyValue) error {
 	}
 	b = append(b, 0)
 	r.buf = b
-	return opError("Heads", kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
+	return opError(call, kerr(C.kg_head(r.req, (*C.char)(unsafe.Pointer(&b[0])),
 		(*C.char)(unsafe.Pointer(&b[v])))))
 }
 
