@@ -119,7 +119,7 @@ test-short: libs
 # results/).  For example: make bench BENCHFLAGS='-rounds 3 -d 2s'.
 bench: libs
 	$(GOENV) $(GO) test -run '^$$' -bench . ./kcgi/
-	$(GO) run ./internal/bench $(BENCHFLAGS)
+	$(GOENV) $(GO) run ./internal/bench $(BENCHFLAGS)
 
 clean:
 	rm -rf .build $(CMDS) $(EXAMPLES) $(REFS) $(REFS:=.o) $(REFS:=.dyn) $(REFS:=.dyn.o)

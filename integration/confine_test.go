@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,8 +47,8 @@ func get(t *testing.T, w *harness.Nginx, target string) string {
 // TestConfineCorpus: tutorial2 confined to "stdio" answers the whole
 // corpus byte for byte as the C reference does, in both pools.
 func TestConfineCorpus(t *testing.T) {
-	ref := harness.MustBuildC(t, "reference/tutorial2.c")
 	c := confinedProgram(t)
+	ref := harness.MustBuildC(t, "reference/tutorial2.c")
 	for _, pool := range pools {
 		t.Run(pool.String(), func(t *testing.T) {
 			kc := serve(t, program{"C", ref}, pool)
@@ -145,7 +144,8 @@ func TestConfineForbidden(t *testing.T) {
 			w := web(t, k)
 			before := k.Workers()
 			for range 3 {
-				got := probe.Parse(get(t, w, "/app/try"))
+				tried := get(t, w, "/app/try")
+				got := probe.Parse(tried)
 				for _, p := range probe.All {
 					e, ok := got[p.Name]
 					missing, refused := p.Missing(promises)
@@ -158,8 +158,8 @@ func TestConfineForbidden(t *testing.T) {
 						t.Errorf("%s with %q: refused", p.Name, promises)
 					}
 				}
-				if body := get(t, w, "/app/try"); !strings.Contains(body, `runtime=""`) {
-					t.Errorf("Go runtime in the jail: %s", body[strings.Index(body, "runtime="):])
+				if !strings.Contains(tried, `runtime=""`) {
+					t.Errorf("Go runtime in the jail: %s", tried[strings.Index(tried, "runtime="):])
 				}
 				if body := get(t, w, "/app"); body != string(hello) {
 					t.Fatalf("after the probes: %q", body)
@@ -182,44 +182,4 @@ func TestConfineForbidden(t *testing.T) {
 			checkNoCrash(t, k)
 		})
 	}
-}
-
-// TestConfineCPU compares the CPU time per request of tutorial2 and of
-// tutorial2 confined to "stdio" (the seccomp filter runs on every
-// system call of the worker), in interleaved rounds of the fixed pool,
-// and logs the median of the ratios. It measures; it fails only on
-// failed requests.
-func TestConfineCPU(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measurement")
-	}
-	progs := []program{goProgram(t), confinedProgram(t)}
-	const rounds, count = 5, 5_000
-	var ratios []float64
-	for round := range rounds {
-		var us [2]float64
-		for i, p := range progs {
-			var k *harness.Kfcgi
-			if i == 0 {
-				k = serve(t, p, harness.FixedPool)
-			} else {
-				k = serveConfined(t, p, harness.FixedPool, "stdio")
-			}
-			w := web(t, k)
-			cpu := harness.CPUTime(k.Processes()...)
-			res := harness.Load(context.Background(), harness.LoadConfig{
-				URL: w.URL("/app"), Expect: hello, Conns: 4, Requests: count, MaxDuration: time.Minute,
-			})
-			cpu = harness.CPUTime(k.Processes()...) - cpu
-			if res.Failed > 0 {
-				t.Fatalf("%s: %d requests failed: %q", p.name, res.Failed, res.Errors)
-			}
-			us[i] = float64(cpu.Microseconds()) / float64(res.OK)
-			k.Terminate(syscall.SIGTERM, 10*time.Second)
-		}
-		t.Logf("round %d: %.0f µs/request unconfined, %.0f confined", round+1, us[0], us[1])
-		ratios = append(ratios, us[1]/us[0])
-	}
-	slices.Sort(ratios)
-	t.Logf("confined/unconfined CPU per request: median %.3f (%.3f to %.3f)", ratios[rounds/2], ratios[0], ratios[rounds-1])
 }

@@ -24,7 +24,6 @@ import (
 // Its loopback interface is up.
 type NetNS struct {
 	Name string
-	tb   testing.TB
 }
 
 // RequireNetNS skips the test, or fails it under CI, unless ip(8)
@@ -43,7 +42,7 @@ func RequireNetNS(tb testing.TB) {
 // test process's.
 func AddNetNS(tb testing.TB, name string) *NetNS {
 	tb.Helper()
-	n := &NetNS{Name: fmt.Sprintf("kcgi-%d-%s", os.Getpid(), name), tb: tb}
+	n := &NetNS{Name: fmt.Sprintf("kcgi-%d-%s", os.Getpid(), name)}
 	if err := ip("netns", "add", n.Name); err != nil {
 		tb.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"text/template"
@@ -124,9 +123,6 @@ type NginxProc struct {
 func StartNginxProc(tb testing.TB, p NginxProc) *Nginx {
 	tb.Helper()
 	d := &daemon{Dir: p.Dir, Addr: p.Addr, name: "nginx", keepDir: true, dial: p.Dial}
-	if _, port, err := net.SplitHostPort(p.Addr); err == nil {
-		d.Port, _ = strconv.Atoi(port)
-	}
 	if err := d.start(p.Cmd); err != nil {
 		tb.Fatal(err)
 	}

@@ -5,7 +5,6 @@ package probe
 // This file holds the probes: one raw system call each.
 
 import (
-	"net"
 	"syscall"
 	"unsafe"
 )
@@ -107,14 +106,4 @@ func openat(name string, flags int) syscall.Errno {
 	}
 	syscall.Close(fd)
 	return 0
-}
-
-// Dial connects to the TCP address addr and returns the error, nil on
-// success.
-func Dial(addr string) error {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return c.Close()
 }

@@ -8,8 +8,5 @@ package probe
 // All is empty: the probes are Linux system calls.
 var All []Probe
 
-// Dial is unavailable outside Linux.
-func Dial(string) error { return nil }
-
 // Runtime is unavailable outside Linux.
 func Runtime(string) string { return "" }

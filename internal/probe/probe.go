@@ -8,6 +8,7 @@ package probe
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"syscall"
@@ -67,4 +68,14 @@ func Parse(s string) map[string]syscall.Errno {
 		}
 	}
 	return m
+}
+
+// Dial connects to the TCP address addr and returns the error, nil on
+// success.
+func Dial(addr string) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
