@@ -93,24 +93,14 @@ func ModuleRoot() (string, error) {
 // BuildGo builds the main package pkg (an import path or a path such
 // as "./cmd/tutorial2" relative to the module root) as a fully static
 // binary and returns its path. The build runs once per test binary.
-func BuildGo(pkg string) (string, error) { return BuildGoVar(pkg, "") }
-
-// BuildGoVar is [BuildGo] that also sets a string variable with
-// "-X importpath.name=value", as in "main.greeting=Hello", unless set
-// is "".
-func BuildGoVar(pkg, set string) (string, error) {
-	ldflags, key := "-linkmode external -extldflags -static", "go:"+pkg
-	if set != "" {
-		ldflags += " -X " + set
-		key += ":" + set
-	}
-	return cached(key, filepath.Base(pkg), func(out string) error {
+func BuildGo(pkg string) (string, error) {
+	return cached("go:"+pkg, filepath.Base(pkg), func(out string) error {
 		root, err := ModuleRoot()
 		if err != nil {
 			return err
 		}
 		return run(root, "go", "build", "-tags", "netgo,osusergo",
-			"-ldflags", ldflags, "-o", out, pkg)
+			"-ldflags", "-linkmode external -extldflags -static", "-o", out, pkg)
 	})
 }
 
