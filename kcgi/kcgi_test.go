@@ -507,7 +507,7 @@ func TestMisuse(t *testing.T) {
 	if out, _ := w.do(t, "", ""); !strings.HasSuffix(out, "Hello, world!\n") {
 		t.Fatalf("after misuse: %q", out)
 	}
-	log := w.Stderr()
+	log := w.WaitStderr(func(s string) bool { return strings.Contains(s, "auth-after-free: ") }, 5*time.Second)
 	for _, want := range []string{
 		"free: <nil>", "free-twice: <nil>",
 		"puts-after-free: kcgi: Write: already freed",

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,8 +21,27 @@ import (
 type Worker struct {
 	Socket string
 	cmd    *exec.Cmd
-	stderr bytes.Buffer
+	stderr lockedBuffer
 	done   chan error
+}
+
+// lockedBuffer is a bytes.Buffer that exec's copying goroutine writes
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // StartWorker re-executes the test binary with env added to its
@@ -58,9 +78,20 @@ func StartWorker(tb testing.TB, env ...string) *Worker {
 	return w
 }
 
-// Stderr is what the worker wrote to standard error so far. Read it
-// only after the worker has answered or exited.
+// Stderr is what the worker wrote to standard error so far: what it
+// wrote just before answering may still be on its way (see
+// WaitStderr); all of it once it has exited.
 func (w *Worker) Stderr() string { return w.stderr.String() }
+
+// WaitStderr waits up to d for the worker's standard error to satisfy
+// ok, and returns it.
+func (w *Worker) WaitStderr(ok func(string) bool, d time.Duration) string {
+	for end := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		if out := w.Stderr(); ok(out) || time.Now().After(end) {
+			return out
+		}
+	}
+}
 
 // Pid is the worker's process ID.
 func (w *Worker) Pid() int { return w.cmd.Process.Pid }

@@ -248,8 +248,10 @@ func TestHandlerFlush(t *testing.T) {
 	if out := do(t, w, "GET", "/length"); !strings.Contains(out, "\r\nContent-Length: 5\r\n") || !strings.HasSuffix(out, "\r\n\r\n12345") {
 		t.Errorf("length: %q", out)
 	}
-	if !strings.Contains(w.Stderr(), "length: <nil> http: wrote more than the declared Content-Length\n") {
-		t.Errorf("length: %s", w.Stderr())
+	const tooLong = "length: <nil> http: wrote more than the declared Content-Length\n"
+	has := func(s string) bool { return strings.Contains(s, tooLong) }
+	if out := w.WaitStderr(has, 5*time.Second); !has(out) {
+		t.Errorf("length: %s", out)
 	}
 }
 
@@ -288,6 +290,11 @@ func TestHandlerBuffered(t *testing.T) {
 		out, recs := doRecords(t, w, "GET", "/try-flush")
 		if !strings.HasSuffix(out, "\r\n\r\none two "+c.flushed) || len(recs) != c.records {
 			t.Errorf("%s: %d records %q", c.env, len(recs), recs)
+		}
+		// 1 MiB from another goroutine, past any 65535-byte record.
+		_, body, _ := strings.Cut(do(t, w, "GET", "/goroutine"), "\r\n\r\n")
+		if len(body) != 64*16<<10 || body[0] != 'a' || body[len(body)-1] != 'a'+63%26 {
+			t.Errorf("%s: %d bytes of 1 MiB", c.env, len(body))
 		}
 	}
 }
@@ -343,7 +350,10 @@ func TestHandlerPanicKeepsWorker(t *testing.T) {
 	if err, ok := w.Exited(); ok {
 		t.Fatalf("worker exited: %v", err)
 	}
-	if log := w.Stderr(); strings.Count(log, "/panic: boom\n") != 3 || !strings.Contains(log, "kcgihttp: panic serving ") {
+	logged := func(log string) bool {
+		return strings.Count(log, "/panic: boom\n") == 3 && strings.Contains(log, "kcgihttp: panic serving ")
+	}
+	if log := w.WaitStderr(logged, 5*time.Second); !logged(log) {
 		t.Errorf("panics not logged:\n%s", log)
 	}
 }
