@@ -151,7 +151,7 @@ func Serve(cfg *kcgi.Config, h http.Handler) error {
 // is not logged). After a partial write the answer just ends: libkcgi
 // cannot abort a response.
 func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
-	c, out := unbuffered(cfg)
+	c, bw := unbuffered(cfg)
 	srv, err := kcgi.Init(c)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 		} else if err != nil {
 			return err
 		}
-		serve(base, r, parsedOf(r), h, out)
+		serve(base, r, parsedOf(r), h, bw)
 	}
 }
 
@@ -183,7 +183,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 // libkcgi before 1.0.0, the *http.Request is built from the process's
 // environment, as net/http/cgi does, and the fields libkcgi parsed.
 func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
-	c, out := unbuffered(cfg)
+	c, bw := unbuffered(cfg)
 	r, err := kcgi.ParseCGI(c)
 	if err != nil {
 		return err
@@ -192,29 +192,23 @@ func ServeCGI(cfg *kcgi.Config, h http.Handler) error {
 	if p.env == nil {
 		p.env = processEnv()
 	}
-	serve(context.Background(), r, p, h, out)
+	serve(context.Background(), r, p, h, bw)
 	return nil
 }
 
-// output is the buffer the responses write into, and whether a flush
-// reaches the web server (libkcgi's own buffer is off).
-type output struct {
-	bw     *bufio.Writer
-	stream bool
-}
-
-// unbuffered returns a copy of cfg with libkcgi's send buffer off,
-// unless cfg asks for one, and the output the responses use.
-func unbuffered(cfg *kcgi.Config) (*kcgi.Config, output) {
+// unbuffered returns a copy of cfg with libkcgi's send buffer off, and
+// the buffer the responses use instead; unless cfg asks for libkcgi's
+// buffer, when the responses write straight to libkcgi (nil).
+func unbuffered(cfg *kcgi.Config) (*kcgi.Config, *bufio.Writer) {
 	var c kcgi.Config
 	if cfg != nil {
 		c = *cfg
 	}
 	if c.SendBuffer > 0 {
-		return &c, output{bw: bufio.NewWriterSize(nil, bufferSize)}
+		return &c, nil
 	}
 	c.SendBuffer = kcgi.NoSendBuffer
-	return &c, output{bw: bufio.NewWriterSize(nil, bufferSize), stream: true}
+	return &c, bufio.NewWriterSize(nil, bufferSize)
 }
 
 type contextKey struct{}
@@ -227,11 +221,11 @@ func FromContext(ctx context.Context) (*kcgi.Request, bool) {
 }
 
 // serve answers r, as p reads it, with h.
-func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, out output) {
+func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, bw *bufio.Writer) {
 	if h == nil {
 		h = http.DefaultServeMux
 	}
-	w := newResponse(r, out)
+	w := newResponse(r, bw)
 	defer w.finish()
 	hr, err := p.request()
 	if err != nil {
@@ -252,7 +246,7 @@ func serve(base context.Context, r *kcgi.Request, p *parsed, h http.Handler, out
 				fmt.Fprintf(os.Stderr, "kcgihttp: panic serving %s: %v\n%s", hr.URL, p, buf)
 			}
 			if !w.sent {
-				w.header, w.code, w.clen = make(http.Header), 0, -1
+				w.header, w.code = make(http.Header), 0
 				w.WriteHeader(http.StatusInternalServerError)
 			}
 		}

@@ -64,36 +64,30 @@ func NewRequest(r *kcgi.Request) (*http.Request, error) {
 type parsed struct {
 	method  kcgi.Method
 	env     map[string]string // nil when libkcgi passed none
-	headers []kcgi.KeyValue
 	fields  []kcgi.Pair
 	rawBody *kcgi.Pair
 	ctype   string // the CONTENT_TYPE libkcgi went by
 
+	// Only without env, for rebuildEnv.
+	headers                                []kcgi.KeyValue
 	scriptName, fullPath, host, remoteAddr string
 	port                                   int
 	https                                  bool
 }
 
 func parsedOf(r *kcgi.Request) *parsed {
-	p := &parsed{
-		method:     r.Method,
-		headers:    r.Headers(),
-		fields:     r.Fields(),
-		ctype:      r.ContentType(),
-		scriptName: r.ScriptName(),
-		fullPath:   r.FullPath(),
-		host:       r.Host(),
-		remoteAddr: r.RemoteAddr(),
-		port:       r.Port,
-		https:      r.Scheme == kcgi.SchemeHTTPS,
-	}
+	p := &parsed{method: r.Method, fields: r.Fields(), ctype: r.ContentType()}
 	p.rawBody, _ = r.RawBody()
 	if env := r.Env(); env != nil || kcgi.HaveEnv {
 		p.env = make(map[string]string, len(env))
 		for _, kv := range env {
 			p.env[kv.Key] = kv.Value
 		}
+		return p
 	}
+	// libkcgi before 1.0.0: what rebuildEnv makes an environment of.
+	p.headers, p.port, p.https = r.Headers(), r.Port, r.Scheme == kcgi.SchemeHTTPS
+	p.scriptName, p.fullPath, p.host, p.remoteAddr = r.ScriptName(), r.FullPath(), r.Host(), r.RemoteAddr()
 	return p
 }
 

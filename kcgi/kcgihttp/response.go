@@ -32,19 +32,19 @@ const bufferSize = 65535
 // deadlines, Hijack and full duplex are not supported, which
 // ResponseController reports as http.ErrNotSupported.
 type response struct {
-	r       *kcgi.Request
-	bw      *bufio.Writer // over r once the body has started
-	stream  bool          // libkcgi does not buffer: a flush reaches the web server
-	header  http.Header   // the handler's
-	final   http.Header   // header as it was at WriteHeader: what is sent
-	code    int           // the status, 0 until WriteHeader
-	sent    bool          // the status and headers went to libkcgi
-	err     error         // from starting the body
-	head    bool          // a HEAD request: the body is discarded
-	clen    int64         // the Content-Length the handler set, or -1
-	written int64         // body bytes accepted
-	cancel  func()        // cancels the request's context; nil before serve sets it
-	done    bool          // finish ran: the request is freed, bw another's
+	r *kcgi.Request
+	// bw buffers the body over r, whose libkcgi does not buffer, so
+	// that a flush reaches the web server; nil when libkcgi buffers.
+	bw      *bufio.Writer
+	header  http.Header // the handler's
+	final   http.Header // header as it was at WriteHeader: what is sent
+	code    int         // the status, 0 until WriteHeader
+	sent    bool        // the status and headers went to libkcgi
+	err     error       // from starting the body; errDone once finished
+	head    bool        // a HEAD request: the body is discarded
+	clen    int64       // the Content-Length the handler set, or -1
+	written int64       // body bytes accepted
+	cancel  func()      // cancels the request's context; nil before serve sets it
 }
 
 // errBuffered is FlushError's when libkcgi buffers the response
@@ -55,9 +55,11 @@ var errBuffered = fmt.Errorf("kcgihttp: libkcgi buffers the response (Config.Sen
 // request is freed, and the worker may already serve the next one.
 var errDone = errors.New("kcgihttp: write after the handler returned")
 
-func newResponse(r *kcgi.Request, out output) *response {
-	out.bw.Reset(r)
-	return &response{r: r, bw: out.bw, stream: out.stream, header: make(http.Header), clen: -1}
+func newResponse(r *kcgi.Request, bw *bufio.Writer) *response {
+	if bw != nil {
+		bw.Reset(r)
+	}
+	return &response{r: r, bw: bw, header: make(http.Header), clen: -1}
 }
 
 func (w *response) Header() http.Header { return w.header }
@@ -74,7 +76,7 @@ func (w *response) WriteHeader(code int) {
 	if code < 200 && code != http.StatusSwitchingProtocols {
 		return
 	}
-	if w.code != 0 || w.done {
+	if w.code != 0 {
 		fmt.Fprintf(os.Stderr, "kcgihttp: superfluous WriteHeader(%d)\n", code)
 		return
 	}
@@ -88,6 +90,7 @@ func (w *response) WriteHeader(code int) {
 	if w.final.Get("Date") == "" {
 		w.final.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	}
+	w.clen = -1
 	if v := w.final.Get("Content-Length"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 			w.clen = n
@@ -126,9 +129,6 @@ func (w *response) send(p []byte, sniff bool) {
 }
 
 func (w *response) Write(p []byte) (int, error) {
-	if w.done {
-		return 0, errDone
-	}
 	if w.code == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -146,7 +146,13 @@ func (w *response) Write(p []byte) (int, error) {
 		w.written += int64(len(p))
 		return len(p), nil
 	}
-	n, err := w.bw.Write(p)
+	var n int
+	var err error
+	if w.bw != nil {
+		n, err = w.bw.Write(p)
+	} else {
+		n, err = w.r.Write(p) // one khttp_write per Write
+	}
 	w.written += int64(n)
 	return n, w.failed(err)
 }
@@ -167,12 +173,9 @@ func bodyAllowed(code int) bool {
 
 // FlushError sends the status and headers, if not yet sent, and what
 // is buffered. It is http.ResponseController's Flush. When libkcgi
-// buffers the response, it hands what is buffered to libkcgi, and
-// returns an error wrapping http.ErrNotSupported.
+// buffers the response, it can send nothing before its buffer is full,
+// and returns an error wrapping http.ErrNotSupported.
 func (w *response) FlushError() error {
-	if w.done {
-		return errDone
-	}
 	if w.code == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -182,10 +185,10 @@ func (w *response) FlushError() error {
 	if w.err != nil {
 		return w.err
 	}
-	if err := w.failed(w.bw.Flush()); err != nil || w.stream {
-		return err
+	if w.bw == nil {
+		return errBuffered
 	}
-	return errBuffered
+	return w.failed(w.bw.Flush())
 }
 
 // Flush is http.Flusher's: FlushError without the error.
@@ -199,10 +202,12 @@ func (w *response) finish() {
 	if !w.sent {
 		w.send(nil, true)
 	}
-	if w.err == nil {
-		w.bw.Flush()
+	if w.bw != nil {
+		if w.err == nil {
+			w.bw.Flush()
+		}
+		w.bw.Reset(nil)
 	}
-	w.bw.Reset(nil)
-	w.done = true
+	w.err = errDone // the request is freed, bw another's
 	w.r.Free()
 }
