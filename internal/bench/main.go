@@ -22,9 +22,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kcgi-go/kcgi-go/internal/harness"
@@ -69,6 +72,7 @@ var (
 	flagPools   = flag.String("pools", "fixed,variable", "kfcgi pools, comma-separated")
 	flagBacklog = flag.Int("l", 64, "kfcgi listen backlog")
 	flagOut     = flag.String("o", "results", "directory for the report")
+	flagOnly    = flag.String("only", "", "run only these programs: names, comma-separated; ratios need \"C tutorial2\" among them")
 )
 
 // A server is one contender running under kfcgi in one pool, behind
@@ -100,13 +104,30 @@ type round struct {
 
 func main() {
 	flag.Parse()
-	if err := run(); err != nil {
+	// An interrupt stops the measuring; run then stops what it started.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// chosen returns the contenders -only names, in contenders' order.
+func chosen() []contender {
+	if *flagOnly == "" {
+		return contenders
+	}
+	var cs []contender
+	for _, c := range contenders {
+		if slices.Contains(strings.Split(*flagOnly, ","), c.Name) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+func run(ctx context.Context) error {
 	if err := check(); err != nil {
 		return err
 	}
@@ -124,7 +145,7 @@ func run() error {
 			return fmt.Errorf("unknown pool %q", name)
 		}
 		var ss []*server
-		for _, c := range contenders {
+		for _, c := range chosen() {
 			if c.NetHTTP && pool.Variable {
 				fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: it serves only in the fixed pool\n", c.Name, name)
 				continue
@@ -140,7 +161,6 @@ func run() error {
 	if len(servers) == 0 {
 		return fmt.Errorf("nothing to measure")
 	}
-	ctx := context.Background()
 	for _, ss := range servers {
 		for _, s := range ss {
 			wrk(ctx, s, *flagWarm)
@@ -155,6 +175,9 @@ func run() error {
 					continue
 				}
 				rd, err := measure(ctx, s)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				if err != nil {
 					s.Err = err.Error()
 					fmt.Fprintf(os.Stderr, "%s, %s pool: %v\n", s.Name, s.Pool, err)
