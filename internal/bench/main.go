@@ -176,7 +176,7 @@ func run(ctx context.Context) error {
 				}
 				rd, err := measure(ctx, s)
 				if ctx.Err() != nil {
-					return ctx.Err()
+					return fmt.Errorf("interrupted: %w", ctx.Err())
 				}
 				if err != nil {
 					s.Err = err.Error()
