@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -50,9 +51,9 @@ func report(servers [][]*server) error {
 				r := ratio(s, base, f)
 				return med(s.Rounds, f), fmt.Sprintf("%.2f", r)
 			}
-			rps, rpsX := col(func(r round) float64 { return r.RPS })
-			p99, p99X := col(func(r round) float64 { return r.P99 })
-			cpu, cpuX := col(func(r round) float64 { return r.CPU })
+			rps, rpsX := col(rpsOf)
+			p99, p99X := col(p99Of)
+			cpu, cpuX := col(cpuOf)
 			p50 := med(s.Rounds, func(r round) float64 { return r.P50 })
 			var errs int64
 			for _, r := range s.Rounds {
@@ -68,15 +69,12 @@ func report(servers [][]*server) error {
 				notes = append(notes, targets(s, base))
 			}
 			if raw := find(ss, "Go tutorial2"); raw != nil && s.Name == "Go confined" {
-				cpu := ratio(s, raw, func(r round) float64 { return r.CPU })
-				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: CPU/request %.2f (≤%.2f: %s)",
-					s.Name, raw.Name, s.Pool, cpu, targetConfined, met(cpu <= targetConfined)))
+				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: %s", s.Name, raw.Name, s.Pool,
+					versus(s, raw, "CPU/request", cpuOf, targetConfined, false)))
 			}
 			if raw := find(ss, "Go tutorial2"); raw != nil && strings.HasPrefix(s.Name, "Go handlerhello") {
-				rps := ratio(s, raw, func(r round) float64 { return r.RPS })
-				cpu := ratio(s, raw, func(r round) float64 { return r.CPU })
-				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: throughput %.2f (≥%.2f: %s), CPU/request %.2f",
-					s.Name, raw.Name, s.Pool, rps, targetAdapter, met(rps >= targetAdapter), cpu))
+				notes = append(notes, fmt.Sprintf("%s vs %s, %s pool: %s, CPU/request %.3f", s.Name, raw.Name, s.Pool,
+					versus(s, raw, "throughput", rpsOf, targetAdapter, true), ratio(s, raw, cpuOf)))
 			}
 		}
 	}
@@ -117,16 +115,18 @@ func report(servers [][]*server) error {
 
 // targets says how s compares with the targets against base.
 func targets(s, base *server) string {
-	check := met
-	rps := ratio(s, base, func(r round) float64 { return r.RPS })
-	cpu := ratio(s, base, func(r round) float64 { return r.CPU })
-	p99 := ratio(s, base, func(r round) float64 { return r.P99 })
 	pss := maxOf(s.PSSWarm) - maxOf(base.PSSWarm)
-	return fmt.Sprintf("%s vs %s, %s pool: throughput %.2f (≥%.2f: %s), CPU/request %.2f (≤%.2f: %s), "+
-		"p99 %.2f (≤%.2f: %s), PSS %+.1f MiB (≤+%.0f MiB: %s)",
-		s.Name, base.Name, s.Pool, rps, targetRPS, check(rps >= targetRPS), cpu, targetCPU, check(cpu <= targetCPU),
-		p99, targetP99, check(p99 <= targetP99), float64(pss)/1024, float64(targetPSS)/1024, check(pss <= targetPSS))
+	return fmt.Sprintf("%s vs %s, %s pool: %s, %s, %s, PSS %+.1f MiB (≤+%.0f MiB: %s)",
+		s.Name, base.Name, s.Pool,
+		versus(s, base, "throughput", rpsOf, targetRPS, true),
+		versus(s, base, "CPU/request", cpuOf, targetCPU, false),
+		versus(s, base, "p99", p99Of, targetP99, false),
+		float64(pss)/1024, float64(targetPSS)/1024, met(pss <= targetPSS))
 }
+
+func rpsOf(r round) float64 { return r.RPS }
+func cpuOf(r round) float64 { return r.CPU }
+func p99Of(r round) float64 { return r.P99 }
 
 func met(ok bool) string {
 	if ok {
@@ -147,6 +147,11 @@ func find(ss []*server, name string) *server {
 
 // ratio is the median over the rounds both ran of f(s)/f(base).
 func ratio(s, base *server, f func(round) float64) float64 {
+	return median(ratios(s, base, f))
+}
+
+// ratios is f(s)/f(base) in each round both ran.
+func ratios(s, base *server, f func(round) float64) []float64 {
 	var v []float64
 	for _, r := range s.Rounds {
 		for _, b := range base.Rounds {
@@ -155,7 +160,21 @@ func ratio(s, base *server, f func(round) float64) float64 {
 			}
 		}
 	}
-	return median(v)
+	return v
+}
+
+// versus says how f of s compares with f of base, against a target: the
+// median of the per-round ratios, whether it meets the target (at least
+// the target if atLeast, else at most), and the rounds' spread, which is
+// the machine's noise.
+func versus(s, base *server, what string, f func(round) float64, target float64, atLeast bool) string {
+	v := ratios(s, base, f)
+	m := median(v)
+	ok, sign := m <= target, "≤"
+	if atLeast {
+		ok, sign = m >= target, "≥"
+	}
+	return fmt.Sprintf("%s %.3f (%s%.2f: %s; rounds %.2f to %.2f)", what, m, sign, target, met(ok), slices.Min(v), slices.Max(v))
 }
 
 // med is the median of f over the rounds.
