@@ -29,6 +29,7 @@ func Require(tb testing.TB, commands ...string) {
 		"wrk":      "apt-get install wrk",
 		"cgi-fcgi": "apt-get install libfcgi-bin",
 		"lighttpd": "apt-get install lighttpd",
+		"apache2":  "apt-get install apache2",
 		"unshare":  "apt-get install util-linux",
 		"nsenter":  "apt-get install util-linux",
 		"flock":    "apt-get install util-linux",
