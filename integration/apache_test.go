@@ -69,25 +69,11 @@ func TestEchoApache(t *testing.T) {
 			echoLink(t, link, ks[0].Socket)
 			w := harness.StartApache(t, harness.ApacheConfig{Site: apacheSite(t, link, false)})
 
-			c := &echoCompare{t: t, mode: pool.String() + " pool, FastCGI behind Apache"}
-			reqs := append(echoHTTPCorpus(), echoHTTP{
+			echoWeb(t, pool.String()+" pool, FastCGI behind Apache", progs, ks, link, w.Addr, append(echoHTTPCorpus(), echoHTTP{
 				name: "page and path",
 				raw:  req("GET", "/app/index/sub/x.txt?a=1", nil, nil),
 				want: "pagename \"index\"\npath \"sub/x\"\nfullpath \"/index/sub/x.txt\"\nsuffix \"txt\"",
-			})
-			for _, r := range reqs {
-				var got [2][]byte
-				for i := range progs {
-					echoLink(t, link, ks[i].Socket)
-					resp, err := harness.Do(w.Addr, r.raw, 30*time.Second)
-					if err != nil {
-						t.Fatalf("%s: %s: %v", r.name, progs[i].name, err)
-					}
-					got[i] = echoMask(echoDechunk(t, resp))
-				}
-				c.check(r.name, got, r.want)
-			}
-			c.log()
+			}))
 			for i := range progs {
 				checkWorkers(t, ks[i], workers[i])
 				checkNoCrash(t, ks[i])

@@ -395,22 +395,9 @@ func echoFastCGI(t *testing.T, progs [2]echoProg, pool harness.Pool) {
 	echoLink(t, link, ks[0].Socket)
 	w := harness.StartNginx(t, harness.NginxConfig{Socket: link})
 
-	c := &echoCompare{t: t, mode: pool.String() + " pool, FastCGI behind nginx"}
-	for _, r := range echoHTTPCorpus() {
-		var got [2][]byte
-		for i := range progs {
-			echoLink(t, link, ks[i].Socket)
-			resp, err := harness.Do(w.Addr, r.raw, 30*time.Second)
-			if err != nil {
-				t.Fatalf("%s: %s: %v", r.name, progs[i].name, err)
-			}
-			got[i] = echoMask(echoDechunk(t, resp))
-		}
-		c.check(r.name, got, r.want)
-	}
-	c.log()
+	echoWeb(t, pool.String()+" pool, FastCGI behind nginx", progs, ks, link, w.Addr, echoHTTPCorpus())
 
-	c = &echoCompare{t: t, mode: pool.String() + " pool, raw FastCGI"}
+	c := &echoCompare{t: t, mode: pool.String() + " pool, raw FastCGI"}
 	for _, r := range echoRawCorpus() {
 		req := harness.FCGIRequest{Params: r.params, Stdin: r.body}.Bytes()
 		var got [2][]byte
@@ -428,6 +415,27 @@ func echoFastCGI(t *testing.T, progs [2]echoProg, pool harness.Pool) {
 		checkWorkers(t, ks[i], workers[i])
 		checkNoCrash(t, ks[i])
 	}
+}
+
+// echoWeb sends reqs to the web server at addr, whose FastCGI socket
+// is link, pointing link at each program's socket in ks in turn, and
+// compares the answers.
+func echoWeb(t *testing.T, mode string, progs [2]echoProg, ks [2]*harness.Kfcgi, link, addr string, reqs []echoHTTP) {
+	t.Helper()
+	c := &echoCompare{t: t, mode: mode}
+	for _, r := range reqs {
+		var got [2][]byte
+		for i := range progs {
+			echoLink(t, link, ks[i].Socket)
+			resp, err := harness.Do(addr, r.raw, 30*time.Second)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", r.name, progs[i].name, err)
+			}
+			got[i] = echoMask(echoDechunk(t, resp))
+		}
+		c.check(r.name, got, r.want)
+	}
+	c.log()
 }
 
 // TestEchoCGI runs both echo programs as CGI programs: the HTTP corpus
