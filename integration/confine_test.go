@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -48,70 +47,18 @@ func get(t *testing.T, w *harness.Nginx, target string) string {
 // corpus byte for byte as the C reference does, in both pools.
 func TestConfineCorpus(t *testing.T) {
 	c := confinedProgram(t)
-	ref := harness.MustBuildC(t, "reference/tutorial2.c")
-	for _, pool := range pools {
-		t.Run(pool.String(), func(t *testing.T) {
-			kc := serve(t, program{"C", ref}, pool)
-			kg := serveConfined(t, c, pool, "stdio")
-			ws := [2]*harness.Nginx{web(t, kc), web(t, kg)}
-			before := kg.Workers()
-			identical := 0
-			for _, r := range corpus() {
-				var got [2][]byte
-				for i, w := range ws {
-					resp, err := harness.Do(w.Addr, r.raw, 30*time.Second)
-					if err != nil {
-						t.Fatalf("%s: %v", r.name, err)
-					}
-					got[i] = resp.Normalized()
-				}
-				if d := harness.Diff(got[0], got[1]); d != "" {
-					t.Errorf("%s: C and confined Go differ: %s", r.name, d)
-					continue
-				}
-				identical++
-			}
-			t.Logf("%s pool: %d of %d identical", pool, identical, len(corpus()))
-			checkWorkers(t, kg, before)
-			checkNoCrash(t, kg)
-		})
-	}
+	corpusAgainstC(t, c.name, func(t *testing.T, pool harness.Pool) *harness.Kfcgi {
+		return serveConfined(t, c, pool, "stdio")
+	})
 }
 
-// TestConfineLoad: the confined tutorial2 serves 50,000 requests (3,000
-// with -short) in each pool without a failure or a worker exit, and
-// SIGTERM still stops the tree.
+// TestConfineLoad is TestSustainedLoad for tutorial2 confined to
+// "stdio".
 func TestConfineLoad(t *testing.T) {
 	c := confinedProgram(t)
-	count := int64(50_000)
-	if testing.Short() {
-		count = 3_000
-	}
-	for _, pool := range pools {
-		t.Run(pool.String(), func(t *testing.T) {
-			k := serveConfined(t, c, pool, "stdio")
-			w := web(t, k)
-			growPool(t, k)
-			cpu := harness.CPUTime(k.Processes()...)
-			stop := watchWorkers(k)
-			res := harness.Load(context.Background(), harness.LoadConfig{
-				URL: w.URL("/app"), Expect: hello, Conns: 4, Requests: count, MaxDuration: 5 * time.Minute,
-			})
-			seen := stop()
-			cpu = harness.CPUTime(k.Processes()...) - cpu
-			t.Logf("%s pool: %v; workers %v; CPU %v (%.0f µs/request)", pool, res, seen,
-				cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(res.OK))
-			if res.Failed > 0 || res.OK < count {
-				t.Errorf("%d ok, %d failed: %q", res.OK, res.Failed, res.Errors)
-				logTrouble(t, k, w)
-			}
-			checkWorkers(t, k, seen)
-			if d, err := k.Terminate(syscall.SIGTERM, 10*time.Second); err != nil || d > 1500*time.Millisecond {
-				t.Errorf("SIGTERM: tree gone in %v: %v", d, err)
-			}
-			checkNoCrash(t, k)
-		})
-	}
+	sustainedLoad(t, func(t *testing.T, pool harness.Pool) *harness.Kfcgi {
+		return serveConfined(t, c, pool, "stdio")
+	})
 }
 
 // TestConfineForbidden: under kfcgi and nginx, a handler of a worker
@@ -145,18 +92,8 @@ func TestConfineForbidden(t *testing.T) {
 			before := k.Workers()
 			for range 3 {
 				tried := get(t, w, "/app/try")
-				got := probe.Parse(tried)
-				for _, p := range probe.All {
-					e, ok := got[p.Name]
-					missing, refused := p.Missing(promises)
-					switch {
-					case !ok:
-						t.Fatalf("%s: no result", p.Name)
-					case refused && e != p.Denied:
-						t.Errorf("%s without %q: got %v (%d), want %v", p.Name, missing, e, int(e), p.Denied)
-					case !refused && e == p.Denied:
-						t.Errorf("%s with %q: refused", p.Name, promises)
-					}
+				for _, bad := range probe.Check(tried, promises, probe.All) {
+					t.Error(bad)
 				}
 				if !strings.Contains(tried, `runtime=""`) {
 					t.Errorf("Go runtime in the jail: %s", tried[strings.Index(tried, "runtime="):])

@@ -114,30 +114,37 @@ func corpus() []request {
 // reference and to the Go port, each under kfcgi, in both pools, and
 // requires byte-identical responses apart from Date and Server values.
 func TestCorpus(t *testing.T) {
-	progs := programs(t)
+	p := goProgram(t)
+	corpusAgainstC(t, "Go", func(t *testing.T, pool harness.Pool) *harness.Kfcgi { return serve(t, p, pool) })
+}
+
+// corpusAgainstC is TestCorpus for the Go program that start runs under
+// kfcgi, called name.
+func corpusAgainstC(t *testing.T, name string, start func(*testing.T, harness.Pool) *harness.Kfcgi) {
+	ref := program{"C", harness.MustBuildC(t, "reference/tutorial2.c")}
 	reqs := corpus()
 	for _, pool := range pools {
 		t.Run(pool.String(), func(t *testing.T) {
-			var ks [2]*harness.Kfcgi
+			ks := [2]*harness.Kfcgi{serve(t, ref, pool), start(t, pool)}
+			names := [2]string{ref.name, name}
 			var ws [2]*harness.Nginx
 			var workers [2][]int
-			for i, p := range progs {
-				ks[i] = serve(t, p, pool)
-				ws[i] = web(t, ks[i])
-				workers[i] = ks[i].Workers()
+			for i, k := range ks {
+				ws[i] = web(t, k)
+				workers[i] = k.Workers()
 			}
 			identical, hellos := 0, 0
 			statuses := map[string]int{}
 			for _, r := range reqs {
 				var got [2][]byte
-				for i, p := range progs {
+				for i, w := range ws {
 					start := time.Now()
-					resp, err := harness.Do(ws[i].Addr, r.raw, 30*time.Second)
+					resp, err := harness.Do(w.Addr, r.raw, 30*time.Second)
 					if err != nil {
-						t.Fatalf("%s: %s: %v", r.name, p.name, err)
+						t.Fatalf("%s: %s: %v", r.name, names[i], err)
 					}
 					if d := time.Since(start); d > time.Second {
-						t.Logf("%s: %s: slow: %v", r.name, p.name, d)
+						t.Logf("%s: %s: slow: %v", r.name, names[i], d)
 					}
 					got[i] = resp.Normalized()
 					if i == 0 {
@@ -148,16 +155,16 @@ func TestCorpus(t *testing.T) {
 					}
 				}
 				if d := harness.Diff(got[0], got[1]); d != "" {
-					t.Errorf("%s: %s and %s differ: %s", r.name, progs[0].name, progs[1].name, d)
+					t.Errorf("%s: %s and %s differ: %s", r.name, names[0], names[1], d)
 					continue
 				}
 				identical++
 			}
 			t.Logf("%s pool: %d requests, %d identical, %d answered by tutorial2; statuses %v",
 				pool, len(reqs), identical, hellos, statuses)
-			for i := range progs {
-				checkWorkers(t, ks[i], workers[i])
-				checkNoCrash(t, ks[i])
+			for i, k := range ks {
+				checkWorkers(t, k, workers[i])
+				checkNoCrash(t, k)
 			}
 		})
 	}

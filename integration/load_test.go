@@ -99,13 +99,19 @@ func growPool(t *testing.T, k *harness.Kfcgi) {
 // must be gone within 1.5 s, without Go runtime messages in the log.
 func TestSustainedLoad(t *testing.T) {
 	p := goProgram(t)
+	sustainedLoad(t, func(t *testing.T, pool harness.Pool) *harness.Kfcgi { return serve(t, p, pool) })
+}
+
+// sustainedLoad is TestSustainedLoad for the program start runs under
+// kfcgi.
+func sustainedLoad(t *testing.T, start func(*testing.T, harness.Pool) *harness.Kfcgi) {
 	dur, count := 30*time.Second, int64(50_000)
 	if testing.Short() {
 		dur, count = 3*time.Second, 3_000
 	}
 	for _, pool := range pools {
 		t.Run(pool.String(), func(t *testing.T) {
-			k := serve(t, p, pool)
+			k := start(t, pool)
 			w := web(t, k)
 			growPool(t, k)
 			cpu := harness.CPUTime(k.Processes()...)

@@ -123,18 +123,8 @@ func TestConfineWorker(t *testing.T) {
 			w := startWorker(t, "KCGI_TEST_CONFINE="+promises, "KCGI_TEST_CHURN=1")
 			for range 3 {
 				out, _ := w.do(t, "/confine", "")
-				got := probe.Parse(out)
-				for _, p := range append(probe.All, oldThread(probe.All)...) {
-					e, ok := got[p.Name]
-					missing, refused := p.Missing(promises)
-					switch {
-					case !ok:
-						t.Fatalf("%s: no result in %q", p.Name, out)
-					case refused && e != p.Denied:
-						t.Errorf("%s without %q: got %v (%d), want %v", p.Name, missing, e, int(e), p.Denied)
-					case !refused && e == p.Denied:
-						t.Errorf("%s with %q: refused: %v", p.Name, promises, e)
-					}
+				for _, bad := range probe.Check(out, promises, append(probe.All, oldThread(probe.All)...)) {
+					t.Errorf("%s, in %q", bad, out)
 				}
 				if !strings.Contains(out, `runtime=""`) {
 					t.Errorf("Go runtime: %s", out[strings.Index(out, "runtime="):])

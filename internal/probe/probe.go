@@ -70,6 +70,27 @@ func Parse(s string) map[string]syscall.Errno {
 	return m
 }
 
+// Check compares what RunAll wrote, in out, with what promises allow:
+// each of ps must have a result, its Denied error exactly when promises
+// lack what it needs. It returns one line per difference.
+func Check(out, promises string, ps []Probe) []string {
+	got := Parse(out)
+	var bad []string
+	for _, p := range ps {
+		e, ok := got[p.Name]
+		missing, refused := p.Missing(promises)
+		switch {
+		case !ok:
+			bad = append(bad, fmt.Sprintf("%s: no result", p.Name))
+		case refused && e != p.Denied:
+			bad = append(bad, fmt.Sprintf("%s without %q: got %v (%d), want %v", p.Name, missing, e, int(e), p.Denied))
+		case !refused && e == p.Denied:
+			bad = append(bad, fmt.Sprintf("%s with %q: refused: %v", p.Name, promises, e))
+		}
+	}
+	return bad
+}
+
 // Dial connects to the TCP address addr and returns the error, nil on
 // success.
 func Dial(addr string) error {
