@@ -705,3 +705,47 @@ func TestConfigErrors(t *testing.T) {
 }
 
 var _ io.StringWriter = (*Request)(nil)
+
+// H2: a SIGTERM that comes while Init forks libkcgi's children, before
+// the binding gives libkcgi's handler SA_ONSTACK, or at any moment of
+// the start: the worker ends, by the signal (before Init, the Go
+// runtime's default) or with ErrExit (after it), without a Go runtime
+// message, whenever it comes, and within Stop's 5 s (libkcgi looks at
+// its flag once a second). The delays span both outcomes, so the
+// moments in between are crossed too.
+func TestTermAtStart(t *testing.T) {
+	// How long a worker takes to answer its first request, here and now.
+	start := time.Now()
+	w := harness.StartWorker(t, "KCGI_TEST_WORKER=1")
+	if _, _, err := w.Do("/", ""); err != nil {
+		t.Fatal(err)
+	}
+	ready := time.Since(start)
+	w.Stop()
+	var slowest time.Duration
+	var killed, exited int
+	for i := range 40 {
+		w := harness.StartWorker(t, "KCGI_TEST_WORKER=1")
+		delay := ready * time.Duration(i) / 30 // 0 to 1.3 times ready
+		time.Sleep(delay)
+		d, err := w.Stop()
+		if err != nil {
+			t.Fatalf("SIGTERM %v after the start: %v", delay, err)
+		}
+		noCrash(t, w.Stderr())
+		slowest = max(slowest, d)
+		switch err, _ := w.Exited(); {
+		case err == nil:
+			exited++
+		case strings.Contains(err.Error(), "terminated"):
+			killed++
+		default:
+			t.Errorf("SIGTERM %v after the start: %v\n%s", delay, err, w.Stderr())
+		}
+	}
+	t.Logf("40 workers, SIGTERM 0 to %v after their start: %d died of it, %d ended with ErrExit, the slowest in %v",
+		(ready * 13 / 10).Round(time.Microsecond), killed, exited, slowest.Round(time.Millisecond))
+	if killed == 0 || exited == 0 {
+		t.Errorf("the delays did not span Init")
+	}
+}
