@@ -22,8 +22,7 @@ type Server struct {
 	f    *C.struct_kfcgi
 	req  *C.struct_kreq // what each Parse fills, one at a time
 	cfg  *cconfig
-	r    Request       // the Request each Parse returns
-	busy bool          // r is parsed and not yet freed
+	r    Request       // the Request each Parse returns; r.req is nil once freed
 	done chan struct{} // see Terminating
 	// yielded is when Parse last yielded to the scheduler.
 	yielded time.Time
@@ -87,7 +86,7 @@ func (s *Server) Parse() (*Request, error) {
 	switch {
 	case s.f == nil:
 		return nil, opError("Parse", ErrFreed)
-	case s.busy:
+	case s.r.req != nil:
 		return nil, opError("Parse", fmt.Errorf("%w (previous request not freed)", ErrState))
 	}
 	if now := time.Now(); now.Sub(s.yielded) > yieldEvery {
@@ -97,8 +96,7 @@ func (s *Server) Parse() (*Request, error) {
 	if err := kerr(C.kg_fcgi_parse(s.f, s.req)); err != nil {
 		return nil, opError("Parse", err)
 	}
-	s.r.reset(s.req, s.cfg, s)
-	s.busy = true
+	s.r.reset(s.req, s.cfg, false)
 	return &s.r, nil
 }
 
@@ -111,9 +109,7 @@ func (s *Server) Free() error {
 	if s.f == nil {
 		return nil
 	}
-	if s.busy {
-		s.r.Free()
-	}
+	s.r.Free() // the request not yet freed, if any
 	err := kerr(C.kg_fcgi_free(s.f))
 	stopTerm(s.done)
 	s.f = nil
@@ -150,7 +146,7 @@ func ParseCGI(cfg *Config) (*Request, error) {
 		return nil, opError("ParseCGI", err)
 	}
 	r := new(Request)
-	r.reset(req, c, nil)
+	r.reset(req, c, true)
 	if c.confine != 0 {
 		if err := Confine(c.confine); err != nil {
 			r.Free()

@@ -179,7 +179,7 @@ func newAuth(a *C.struct_khttpauth) Auth {
 // error wrapping ErrForm, when the request has none or its method is
 // unknown to libkcgi; ErrFreed after Free.
 func (r *Request) CheckBasic(user, password string) (bool, error) {
-	if r.state == stateFreed || r.req == nil {
+	if r.req == nil {
 		return false, opError("CheckBasic", ErrFreed)
 	}
 	u, p := C.CString(user), C.CString(password)
@@ -191,7 +191,7 @@ func (r *Request) CheckBasic(user, password string) (bool, error) {
 // CheckDigest reports whether the request's digest authorization matches
 // password (khttpdigest_validate(3)), with the errors of CheckBasic.
 func (r *Request) CheckDigest(password string) (bool, error) {
-	if r.state == stateFreed || r.req == nil {
+	if r.req == nil {
 		return false, opError("CheckDigest", ErrFreed)
 	}
 	p := C.CString(password)

@@ -33,7 +33,7 @@ type Request struct {
 
 	req   *C.struct_kreq
 	cfg   *cconfig
-	srv   *Server // the Server that parsed it, nil in CGI
+	cgi   bool // ParseCGI's: Free also frees req and cfg
 	state int
 	buf   []byte // Head's NUL-terminated copies, reused
 
@@ -85,12 +85,11 @@ const (
 	stateHead = iota
 	stateBody
 	stateFailed // Body failed: libkcgi's output may be half set up
-	stateFreed
 )
 
 // reset makes r the request libkcgi parsed into req, copying only its
 // numbers; the rest is copied when read.
-func (r *Request) reset(req *C.struct_kreq, cfg *cconfig, srv *Server) {
+func (r *Request) reset(req *C.struct_kreq, cfg *cconfig, cgi bool) {
 	buf := r.buf
 	*r = Request{
 		Method:   Method(req.method),
@@ -101,7 +100,7 @@ func (r *Request) reset(req *C.struct_kreq, cfg *cconfig, srv *Server) {
 		AuthType: AuthType(req.auth),
 		req:      req,
 		cfg:      cfg,
-		srv:      srv,
+		cgi:      cgi,
 		buf:      buf[:0],
 	}
 }
@@ -358,7 +357,7 @@ func (r *Request) HeaderValue(key string) string {
 
 func (r *Request) check(call string, want int) error {
 	switch {
-	case r.state == stateFreed || r.req == nil:
+	case r.req == nil:
 		return opError(call, ErrFreed)
 	case r.state == stateFailed:
 		return opError(call, fmt.Errorf("%w after a failed Body", ErrState))
@@ -526,15 +525,13 @@ func (r *Request) Printf(format string, a ...any) (int, error) {
 // calling it again does nothing and returns nil. The values already
 // read from r stay valid; its other methods return ErrFreed.
 func (r *Request) Free() error {
-	if r.state == stateFreed || r.req == nil {
+	if r.req == nil {
 		return nil
 	}
 	req := r.req
 	C.kg_free(req)
-	r.req, r.state = nil, stateFreed
-	if r.srv != nil {
-		r.srv.busy = false
-	} else { // ParseCGI's
+	r.req = nil
+	if r.cgi {
 		C.free(unsafe.Pointer(req))
 		r.cfg.free()
 	}
