@@ -10,15 +10,23 @@ import (
 	"github.com/kcgi-go/kcgi-go/internal/harness"
 )
 
-// apacheReach lets Apache's children, which run as www-data, through
-// the directories above a socket in k's jail, and returns k.
-func apacheReach(t *testing.T, k *harness.Kfcgi) *harness.Kfcgi {
+// reachable lets Apache's children, which run as www-data, through
+// dirs.
+func reachable(t *testing.T, dirs ...string) {
 	t.Helper()
-	for _, dir := range []string{k.Jail, filepath.Dir(k.Socket)} {
+	for _, dir := range dirs {
 		if err := os.Chmod(dir, 0o711); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// serveApache starts bin under kfcgi with a socket that Apache's
+// children can reach.
+func serveApache(t *testing.T, bin, name string, pool harness.Pool) *harness.Kfcgi {
+	t.Helper()
+	k := harness.StartKfcgi(t, harness.KfcgiConfig{Binary: bin, Name: name, Pool: pool, SockUser: "www-data"})
+	reachable(t, k.Jail, filepath.Dir(k.Socket))
 	return k
 }
 
@@ -26,16 +34,9 @@ func apacheReach(t *testing.T, k *harness.Kfcgi) *harness.Kfcgi {
 // location /app, with enablereuse=on if reuse.
 func apacheSite(t *testing.T, socket string, reuse bool) string {
 	t.Helper()
-	root, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "deploy/linux/apache.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	site := strings.NewReplacer("/var/www/run/httpd.sock", socket, `"/fcgi-bin/tutorial2"`, `"/app"`).Replace(string(b))
-	if site == string(b) {
+	conf := deployFile(t, "linux/apache.conf")
+	site := strings.NewReplacer("/var/www/run/httpd.sock", socket, `"/fcgi-bin/tutorial2"`, `"/app"`).Replace(conf)
+	if site == conf {
 		t.Fatal("deploy/linux/apache.conf: no socket or location to rewrite")
 	}
 	if reuse {
@@ -51,20 +52,15 @@ func apacheSite(t *testing.T, socket string, reuse bool) string {
 // SCRIPT_NAME, the rest of the path as PATH_INFO (kcgi's page and path).
 func TestEchoApache(t *testing.T) {
 	progs := echoPrograms(t, harness.ApacheCommand)
-	for _, pool := range []harness.Pool{harness.FixedPool, harness.VariablePool} {
+	for _, pool := range pools {
 		t.Run(pool.String(), func(t *testing.T) {
 			var ks [2]*harness.Kfcgi
 			for i, p := range progs {
-				ks[i] = apacheReach(t, harness.StartKfcgi(t, harness.KfcgiConfig{
-					Binary: p.bin, Name: "echo", Pool: pool, SockUser: "www-data"}))
+				ks[i] = serveApache(t, p.bin, "echo", pool)
 			}
 			workers := [2][]int{ks[0].Workers(), ks[1].Workers()}
 			dir := t.TempDir()
-			for _, d := range []string{filepath.Dir(dir), dir} {
-				if err := os.Chmod(d, 0o711); err != nil {
-					t.Fatal(err)
-				}
-			}
+			reachable(t, filepath.Dir(dir), dir)
 			link := filepath.Join(dir, "echo.sock")
 			echoLink(t, link, ks[0].Socket)
 			w := harness.StartApache(t, harness.ApacheConfig{Site: apacheSite(t, link, false)})
@@ -87,12 +83,10 @@ func TestEchoApache(t *testing.T) {
 // libkcgi refuses by ending the worker, and kfcgi then stops the pool.
 // The C reference and the Go port fail alike.
 func TestApacheReuse(t *testing.T) {
-	progs := programs(t)
 	harness.Require(t, harness.ApacheCommand)
-	for _, p := range progs {
+	for _, p := range programs(t) {
 		t.Run(p.name, func(t *testing.T) {
-			k := apacheReach(t, harness.StartKfcgi(t, harness.KfcgiConfig{
-				Binary: p.bin, Name: "tutorial2", SockUser: "www-data"}))
+			k := serveApache(t, p.bin, "tutorial2", harness.FixedPool)
 			w := harness.StartApache(t, harness.ApacheConfig{Site: apacheSite(t, k.Socket, true)})
 			resp, err := harness.Do(w.Addr, req("GET", "/app", nil, nil), 10*time.Second)
 			if err != nil {
@@ -101,12 +95,10 @@ func TestApacheReuse(t *testing.T) {
 			if !strings.HasPrefix(resp.Status, "HTTP/1.1 503") {
 				t.Errorf("with enablereuse=on: %s, want 503", resp.Status)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for k.Running() && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			if k.Running() {
-				t.Errorf("kfcgi still running after FCGI_KEEP_CONN")
+			select {
+			case <-k.Exited():
+			case <-time.After(5 * time.Second):
+				t.Errorf("kfcgi still running 5 s after FCGI_KEEP_CONN")
 			}
 			if !strings.Contains(k.Log(), "bad flags") {
 				t.Errorf("no \"bad flags\" in kfcgi's log:\n%s", harness.Clip([]byte(k.Log()), 2000))

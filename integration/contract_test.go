@@ -138,7 +138,7 @@ func startContractWeb(t *testing.T, bin string, stdlib bool, web harness.NginxCo
 	cfg := harness.KfcgiConfig{Binary: bin, Name: "contract", Pool: harness.Pool{Workers: 1}}
 	s := contractServer{name: "kcgi"}
 	if stdlib {
-		s.name, s.k = "net/http/fcgi", harness.StartKfcgiArgs(t, cfg, "-stdlib")
+		s.name, s.k = "net/http/fcgi", harness.StartKfcgiStdlib(t, cfg)
 	} else {
 		s.k = harness.StartKfcgi(t, cfg)
 	}

@@ -185,14 +185,24 @@ type notesServer struct {
 	workers      []int
 }
 
-func startNotes(t *testing.T, name string, k *harness.Kfcgi) notesServer {
-	cfg := harness.NginxConfig{Socket: k.Socket}
+// startNotes starts examples/notes, built at bin, under kfcgi with args,
+// serving with net/http/fcgi if stdlib and through kcgi otherwise, and
+// two nginx in front of it, one of them saying HTTPS.
+func startNotes(t *testing.T, bin string, stdlib bool, args ...string) notesServer {
+	cfg := harness.KfcgiConfig{Binary: bin, Name: "notes", ProgArgs: args}
+	name, k := "net/http/fcgi", (*harness.Kfcgi)(nil)
+	if stdlib {
+		k = harness.StartKfcgiStdlib(t, cfg)
+	} else {
+		name, k = strings.TrimSpace("kcgi "+strings.Join(args, " ")), harness.StartKfcgi(t, cfg)
+	}
+	web := harness.NginxConfig{Socket: k.Socket}
 	return notesServer{
 		name:    name,
-		stdlib:  name == "net/http/fcgi",
+		stdlib:  stdlib,
 		k:       k,
-		plain:   harness.StartNginx(t, cfg),
-		https:   harness.StartNginxParams(t, cfg, harness.Param{Name: "HTTPS", Value: "on"}),
+		plain:   harness.StartNginx(t, web),
+		https:   harness.StartNginxParams(t, web, harness.Param{Name: "HTTPS", Value: "on"}),
 		workers: k.Workers(),
 	}
 }
@@ -348,8 +358,8 @@ func TestHandler(t *testing.T) {
 	harness.Require(t)
 	bin := harness.MustBuildGo(t, "./examples/notes")
 	handlerCorpus(t, []notesServer{
-		startNotes(t, "kcgi", harness.StartKfcgi(t, harness.KfcgiConfig{Binary: bin, Name: "notes"})),
-		startNotes(t, "net/http/fcgi", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-stdlib")),
+		startNotes(t, bin, false),
+		startNotes(t, bin, true),
 	})
 }
 
@@ -359,8 +369,8 @@ func TestHandlerConfined(t *testing.T) {
 	harness.Require(t)
 	bin := harness.MustBuildGo(t, "./examples/notes")
 	handlerCorpus(t, []notesServer{
-		startNotes(t, "kcgi confined", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-confine", "stdio")),
-		startNotes(t, "net/http/fcgi", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-stdlib")),
+		startNotes(t, bin, false, "-confine", "stdio"),
+		startNotes(t, bin, true),
 	})
 }
 
@@ -465,8 +475,8 @@ func checkHeadStream(t *testing.T, s notesServer) {
 func TestHandlerUnreadBody(t *testing.T) {
 	harness.Require(t)
 	bin := harness.MustBuildGo(t, "./examples/notes")
-	kc := startNotes(t, "kcgi", harness.StartKfcgi(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}))
-	std := startNotes(t, "net/http/fcgi", harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "notes"}, "-stdlib"))
+	kc := startNotes(t, bin, false)
+	std := startNotes(t, bin, true)
 	mp, body := formData(
 		part{name: "title", data: []byte("Huge")},
 		part{name: "email", data: []byte("huge@example.com")},

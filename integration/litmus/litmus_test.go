@@ -85,7 +85,7 @@ func TestLitmus(t *testing.T) {
 	bin := harness.MustBuildGo(t, "./davserver")
 	one := harness.Pool{Workers: 1} // one worker: the files and locks are in its memory
 	kc := harness.StartKfcgi(t, harness.KfcgiConfig{Binary: bin, Name: "davserver", Pool: one})
-	std := harness.StartKfcgiArgs(t, harness.KfcgiConfig{Binary: bin, Name: "davserver", Pool: one}, "-stdlib")
+	std := harness.StartKfcgiStdlib(t, harness.KfcgiConfig{Binary: bin, Name: "davserver", Pool: one})
 	plain := startHTTP(t, bin)
 	// Debian's fastcgi_params now passes HTTP_HOST as $host, without the
 	// port, and webdav refuses a COPY or MOVE whose Destination names

@@ -5,13 +5,13 @@ package harness
 
 import "testing"
 
-// StartKfcgiArgs is [StartKfcgi] for a program that kfcgi runs as
-// "/fcgi-bin/Name args...", and that need not be a libkcgi worker (a
-// net/http/fcgi worker forks no sandboxed children): it waits only
-// until the socket exists and the initial workers run.
-func StartKfcgiArgs(tb testing.TB, cfg KfcgiConfig, args ...string) *Kfcgi {
+// StartKfcgiStdlib is [StartKfcgi] for a program run with -stdlib, in
+// which it serves with net/http/fcgi instead of libkcgi: it forks no
+// sandboxed children, so this waits only until the socket exists and
+// the initial workers run.
+func StartKfcgiStdlib(tb testing.TB, cfg KfcgiConfig) *Kfcgi {
 	tb.Helper()
-	cfg.ProgArgs = append(cfg.ProgArgs, args...)
+	cfg.ProgArgs = append(cfg.ProgArgs, "-stdlib")
 	cfg.NoSandbox = true
 	return StartKfcgi(tb, cfg)
 }
