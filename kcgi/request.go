@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"unsafe"
 )
@@ -333,15 +334,18 @@ func (r *Request) multipart() bool {
 }
 
 // ContentType returns the request's CONTENT_TYPE, by which libkcgi
-// chose how to parse the body. Without the environment (libkcgi before
-// 1.0.0, see [HaveEnv]) it returns the Content-Type header instead,
-// which nginx passes on as HTTP_CONTENT_TYPE but the CGI of some web
-// servers does not.
+// chose how to parse the body. Without the request's environment
+// (libkcgi before 1.0.0, see [HaveEnv]) it is the process's in CGI, and
+// under FastCGI the Content-Type header, which nginx passes on as
+// HTTP_CONTENT_TYPE but the FastCGI of some web servers does not.
 func (r *Request) ContentType() string {
-	if !HaveEnv {
-		return r.HeaderValue("Content-Type")
+	switch {
+	case HaveEnv:
+		return r.Getenv("CONTENT_TYPE")
+	case r.cgi:
+		return os.Getenv("CONTENT_TYPE")
 	}
-	return r.Getenv("CONTENT_TYPE")
+	return r.HeaderValue("Content-Type")
 }
 
 // HeaderValue returns the value of the first request header named key,

@@ -24,7 +24,6 @@ func FuzzHTTPRequest(f *testing.F) {
 				"CONTENT_TYPE": ctype, "SERVER_PROTOCOL": proto, "HTTP_HOST": "h",
 			},
 			fields: []kcgi.Pair{{Key: key, Value: value, File: file, ContentType: ctype}},
-			ctype:  ctype,
 		}
 		if key == "" && !isMultipart(ctype) {
 			p.rawBody = &p.fields[0]

@@ -12,6 +12,7 @@ import (
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -209,6 +210,27 @@ func TestHandlerCGI(t *testing.T) {
 				t.Errorf("%s %s: missing %q in\n%s", c.req.Method, c.req.URL, want, got)
 			}
 		}
+	}
+}
+
+// A CGI request as lighttpd and Apache pass it: CONTENT_TYPE without
+// HTTP_CONTENT_TYPE, which net/http/cgi's Handler always adds. libkcgi
+// parses the body by CONTENT_TYPE, and so must the adapter, also before
+// libkcgi 1.0.0, which hands over no environment.
+func TestHandlerCGIContentType(t *testing.T) {
+	const body = "a=1&a=2"
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = []string{"KCGI_TEST_HANDLER=1", "GATEWAY_INTERFACE=CGI/1.1", "SERVER_PROTOCOL=HTTP/1.1",
+		"REQUEST_METHOD=POST", "SCRIPT_NAME=", "PATH_INFO=/form", "QUERY_STRING=q=1", "REQUEST_URI=/form?q=1",
+		"HTTP_HOST=example.com", "CONTENT_TYPE=application/x-www-form-urlencoded",
+		"CONTENT_LENGTH=" + fmt.Sprint(len(body))}
+	cmd.Stdin = strings.NewReader(body)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if want := `a="1" q=["1"] postform=map["a":["1" "2"]]`; !strings.Contains(string(out), want) {
+		t.Errorf("missing %q in\n%s", want, out)
 	}
 }
 
@@ -433,7 +455,6 @@ func TestNewRequestFields(t *testing.T) {
 			{Key: "a", Value: []byte("A1")},
 			{Key: "b", Value: []byte("2")},
 		},
-		ctype: "application/x-www-form-urlencoded",
 	}
 	hr, err := p.request()
 	if err != nil {
@@ -477,7 +498,6 @@ func TestRebuildEnv(t *testing.T) {
 	p.method = kcgi.MethodPost
 	p.headers = append(p.headers, kv("Content-Type", "application/x-www-form-urlencoded"),
 		kv("Content-Length", "7"))
-	p.ctype = "application/x-www-form-urlencoded"
 	if hr, err = p.request(); err != nil {
 		t.Fatal(err)
 	}

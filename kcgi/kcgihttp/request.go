@@ -66,7 +66,6 @@ type parsed struct {
 	env     map[string]string // nil when libkcgi passed none
 	fields  []kcgi.Pair
 	rawBody *kcgi.Pair
-	ctype   string // the CONTENT_TYPE libkcgi went by
 
 	// Only without env, for rebuildEnv.
 	headers                                []kcgi.KeyValue
@@ -76,7 +75,7 @@ type parsed struct {
 }
 
 func parsedOf(r *kcgi.Request) *parsed {
-	p := &parsed{method: r.Method, fields: r.Fields(), ctype: r.ContentType()}
+	p := &parsed{method: r.Method, fields: r.Fields()}
 	p.rawBody, _ = r.RawBody()
 	if env := r.Env(); env != nil || kcgi.HaveEnv {
 		p.env = make(map[string]string, len(env))
@@ -105,26 +104,25 @@ func (p *parsed) request() (*http.Request, error) {
 		return nil, err
 	}
 	hr.Body = http.NoBody
-	switch nbody := len(p.fields) - queryPairs(env["QUERY_STRING"]); {
+	// The CONTENT_TYPE libkcgi went by, in the environment it read.
+	switch ct := env["CONTENT_TYPE"]; {
 	case p.rawBody != nil:
 		hr.Body = io.NopCloser(bytes.NewReader(p.rawBody.Value))
-	case isForm(p.ctype, p.method) && nbody > 0:
-		body, ctype, err := encodeForm(p.ctype, p.fields[:nbody])
-		if err != nil {
-			return nil, err
+	case isForm(ct, p.method):
+		var body []byte
+		if nbody := len(p.fields) - queryPairs(env["QUERY_STRING"]); nbody > 0 {
+			var newType string
+			if body, newType, err = encodeForm(ct, p.fields[:nbody]); err != nil {
+				return nil, err
+			}
+			hr.Body = io.NopCloser(bytes.NewReader(body))
+			if newType != "" {
+				hr.Header.Set("Content-Type", newType)
+			}
 		}
-		hr.Body = io.NopCloser(bytes.NewReader(body))
 		hr.ContentLength = int64(len(body))
 		if _, ok := hr.Header["Content-Length"]; ok {
 			hr.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		}
-		if ctype != "" {
-			hr.Header.Set("Content-Type", ctype)
-		}
-	case isForm(p.ctype, p.method):
-		hr.ContentLength = 0
-		if _, ok := hr.Header["Content-Length"]; ok {
-			hr.Header.Set("Content-Length", "0")
 		}
 	}
 	return hr, nil
