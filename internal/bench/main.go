@@ -113,22 +113,35 @@ func main() {
 	}
 }
 
-// chosen returns the contenders -only names, in contenders' order.
-func chosen() []contender {
+// chosen returns the contenders -only names, in contenders' order, or
+// all of them.
+func chosen() ([]contender, error) {
 	if *flagOnly == "" {
-		return contenders
+		return contenders, nil
 	}
+	names := strings.Split(*flagOnly, ",")
 	var cs []contender
+	var known []string
 	for _, c := range contenders {
-		if slices.Contains(strings.Split(*flagOnly, ","), c.Name) {
+		known = append(known, c.Name)
+		if slices.Contains(names, c.Name) {
 			cs = append(cs, c)
 		}
 	}
-	return cs
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("-only: no program %q; there are %q", n, known)
+		}
+	}
+	return cs, nil
 }
 
 func run(ctx context.Context) error {
 	if err := check(); err != nil {
+		return err
+	}
+	cs, err := chosen()
+	if err != nil {
 		return err
 	}
 	defer harness.RemoveBuilds()
@@ -145,7 +158,7 @@ func run(ctx context.Context) error {
 			return fmt.Errorf("unknown pool %q", name)
 		}
 		var ss []*server
-		for _, c := range chosen() {
+		for _, c := range cs {
 			if c.NetHTTP && pool.Variable {
 				fmt.Fprintf(os.Stderr, "skipping %s in the %s pool: it serves only in the fixed pool\n", c.Name, name)
 				continue

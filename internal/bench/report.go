@@ -169,6 +169,9 @@ func ratios(s, base *server, f func(round) float64) []float64 {
 // the machine's noise.
 func versus(s, base *server, what string, f func(round) float64, target float64, atLeast bool) string {
 	v := ratios(s, base, f)
+	if len(v) == 0 {
+		return what + ": no round in common"
+	}
 	m := median(v)
 	ok, sign := m <= target, "≤"
 	if atLeast {
