@@ -102,11 +102,7 @@ func Runtime(file string) string {
 	runtime.GOMAXPROCS(prev)
 
 	start := time.Now()
-	select {
-	case <-time.After(20 * time.Millisecond):
-	case <-time.After(5 * time.Second):
-		fail("timer")
-	}
+	<-time.After(20 * time.Millisecond)
 	if d := time.Since(start); d < 20*time.Millisecond {
 		fail("timer fired after %v", d)
 	}
