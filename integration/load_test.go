@@ -134,17 +134,12 @@ func sustainedLoad(t *testing.T, start func(*testing.T, harness.Pool) *harness.K
 			checkWorkers(t, k, seen)
 			checkHello(t, w)
 
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan harness.LoadResult)
-			go func() {
-				done <- harness.Load(ctx, harness.LoadConfig{
-					URL: w.URL("/app"), Expect: hello, Conns: 4, Duration: time.Hour,
-				})
-			}()
+			stopLoad := harness.StartLoad(harness.LoadConfig{
+				URL: w.URL("/app"), Expect: hello, Conns: 4, Duration: time.Hour,
+			})
 			time.Sleep(time.Second)
 			exit, err := k.Terminate(syscall.SIGTERM, 10*time.Second)
-			cancel()
-			under := <-done
+			under := stopLoad()
 			t.Logf("SIGTERM under load (%d requests before it): tree gone in %v, kfcgi exit code %d",
 				under.OK, exit.Round(time.Millisecond), k.ExitCode())
 			if err != nil {

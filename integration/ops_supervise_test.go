@@ -5,7 +5,6 @@ package integration
 // the stand-in systemctl, under load.
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -122,21 +121,17 @@ func supervise(t *testing.T, p program, pools []string, upstream string) {
 	}
 
 	var g gaps
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan harness.LoadResult, 1)
-	go func() {
-		done <- harness.Load(ctx, harness.LoadConfig{
-			URL: url, Conns: 4, Duration: time.Minute, MaxDuration: time.Minute,
-			Check: func(resp *http.Response, b []byte) (string, error) {
-				if resp.StatusCode != 200 || string(b) != string(hello) {
-					return "", fmt.Errorf("%s, body %q", resp.Status, harness.Clip(b, 80))
-				}
-				g.ok(time.Now())
-				return "ok", nil
-			},
-		})
-	}()
+	stop := harness.StartLoad(harness.LoadConfig{
+		URL: url, Conns: 4, Duration: time.Minute, MaxDuration: time.Minute,
+		Check: func(resp *http.Response, b []byte) (string, error) {
+			if resp.StatusCode != 200 || string(b) != string(hello) {
+				return "", fmt.Errorf("%s, body %q", resp.Status, harness.Clip(b, 80))
+			}
+			g.ok(time.Now())
+			return "ok", nil
+		},
+	})
+	defer stop()
 	time.Sleep(time.Second)
 	worker := harness.Children(first)[0]
 	killed := time.Now()
@@ -154,8 +149,7 @@ func supervise(t *testing.T, p program, pools []string, upstream string) {
 	}
 	restarted := time.Since(killed)
 	time.Sleep(3 * time.Second)
-	cancel()
-	res := <-done
+	res := stop()
 	if again == 0 || again == first {
 		t.Fatalf("kfcgi %d after killing worker %d of kfcgi %d: not restarted", again, worker, first)
 	}

@@ -5,7 +5,6 @@ package integration
 // and nginx with deploy/linux/nginx-pools.conf, all in a box.
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -50,40 +49,35 @@ func TestOpsUpgrade(t *testing.T) {
 		lastOld  time.Time
 		firstNew time.Time
 	)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan harness.LoadResult, 1)
-	go func() {
-		done <- harness.Load(ctx, harness.LoadConfig{
-			URL: url, Conns: 8, Duration: 2 * time.Minute, MaxDuration: 2 * time.Minute,
-			Check: func(resp *http.Response, body []byte) (string, error) {
-				now := time.Now()
-				if resp.StatusCode != 200 {
-					return "", fmt.Errorf("status %s, body %q", resp.Status, harness.Clip(body, 80))
+	stop := harness.StartLoad(harness.LoadConfig{
+		URL: url, Conns: 8, Duration: 2 * time.Minute, MaxDuration: 2 * time.Minute,
+		Check: func(resp *http.Response, body []byte) (string, error) {
+			now := time.Now()
+			if resp.StatusCode != 200 {
+				return "", fmt.Errorf("status %s, body %q", resp.Status, harness.Clip(body, 80))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch string(body) {
+			case oldBody:
+				lastOld = now
+				return "old", nil
+			case newBody:
+				if firstNew.IsZero() {
+					firstNew = now
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				switch string(body) {
-				case oldBody:
-					lastOld = now
-					return "old", nil
-				case newBody:
-					if firstNew.IsZero() {
-						firstNew = now
-					}
-					return "new", nil
-				}
-				return "", fmt.Errorf("body %q", harness.Clip(body, 80))
-			},
-		})
-	}()
+				return "new", nil
+			}
+			return "", fmt.Errorf("body %q", harness.Clip(body, 80))
+		},
+	})
+	defer stop()
 	time.Sleep(time.Second)
 	start := time.Now()
 	out := s.run(t, []string{"DRAIN=2"}, "linux/upgrade.sh", "tutorial2.new")
 	end := time.Now()
 	time.Sleep(2 * time.Second)
-	cancel()
-	res := <-done
+	res := stop()
 	t.Logf("upgrade.sh took %.1fs: %s", end.Sub(start).Seconds(), strings.TrimSpace(out))
 	t.Logf("load: %v, slowest %v; answers %v; first new %.2fs, last old %.2fs after upgrade.sh started",
 		res, res.Slowest.Round(time.Millisecond), res.Counts, firstNew.Sub(start).Seconds(), lastOld.Sub(start).Seconds())

@@ -189,17 +189,12 @@ func signalUnderLoad(t *testing.T, p program, pool harness.Pool, sig syscall.Sig
 	k := serve(t, p, pool)
 	w := web(t, k)
 	growPool(t, k)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan harness.LoadResult, 1)
-	go func() {
-		done <- harness.Load(ctx, harness.LoadConfig{URL: w.URL("/app"), Expect: hello, Conns: 4,
-			Duration: time.Minute, Timeout: 5 * time.Second})
-	}()
+	stop := harness.StartLoad(harness.LoadConfig{URL: w.URL("/app"), Expect: hello, Conns: 4,
+		Duration: time.Minute, Timeout: 5 * time.Second})
+	defer stop()
 	time.Sleep(500 * time.Millisecond)
 	d, err := k.Terminate(sig, 10*time.Second)
-	cancel()
-	res := <-done
+	res := stop()
 	if err != nil {
 		t.Fatalf("%s: %v: %v", p.name, sig, err)
 	}

@@ -55,6 +55,18 @@ func (r LoadResult) String() string {
 	return fmt.Sprintf("%d ok, %d failed in %.1fs (%.0f/s)", r.OK, r.Failed, r.Elapsed.Seconds(), r.RPS())
 }
 
+// StartLoad runs [Load] in the background until stop, which cancels it
+// and returns its result, the same result if called again (as deferred).
+func StartLoad(cfg LoadConfig) (stop func() LoadResult) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan LoadResult, 1)
+	go func() { done <- Load(ctx, cfg) }()
+	return sync.OnceValue(func() LoadResult {
+		cancel()
+		return <-done
+	})
+}
+
 // Load sends GET requests to cfg.URL from cfg.Conns goroutines and
 // checks each response.
 func Load(ctx context.Context, cfg LoadConfig) LoadResult {
