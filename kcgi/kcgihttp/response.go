@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +37,7 @@ type response struct {
 	// that a flush reaches the web server; nil when libkcgi buffers.
 	bw      *bufio.Writer
 	header  http.Header // the handler's
-	final   http.Header // header as it was at WriteHeader: what is sent
+	final   http.Header // header as it was at an explicit WriteHeader; nil: header
 	code    int         // the status, 0 until WriteHeader
 	sent    bool        // the status and headers went to libkcgi
 	err     error       // from starting the body; errDone once finished
@@ -82,43 +82,56 @@ func (w *response) WriteHeader(code int) {
 	}
 	// As net/http: later changes to the handler's header are not sent.
 	w.code, w.final = code, w.header.Clone()
-	if code == http.StatusNotModified {
-		w.final.Del("Content-Type")
-		w.final.Del("Content-Length")
-		w.final.Del("Transfer-Encoding")
+}
+
+// start sends the status, 200 unless WriteHeader set one, and the
+// headers, if not yet sent: see send.
+func (w *response) start(p []byte, sniff bool) {
+	if w.code == 0 {
+		w.code = http.StatusOK // no handler code runs before send: no snapshot
 	}
-	if w.final.Get("Date") == "" {
-		w.final.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	}
-	w.clen = -1
-	if v := w.final.Get("Content-Length"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-			w.clen = n
-		}
+	if !w.sent {
+		w.send(p, sniff)
 	}
 }
 
-// send writes the status and headers, in one libkcgi call, and starts
-// the body. If sniff, a missing Content-Type is sniffed from p, the
-// start of the body.
+// notModified are the headers a 304 does not send.
+var notModified = []string{"Content-Type", "Content-Length", "Transfer-Encoding"}
+
+// send writes the status and the headers, sorted by name, in one
+// libkcgi call, and starts the body. It adds a Date unless there is
+// one, and, if sniff, a Content-Type sniffed from p, the start of the
+// body, unless the header has one.
 func (w *response) send(p []byte, sniff bool) {
 	w.sent = true
-	if _, ok := w.final["Content-Type"]; !ok && sniff && w.code != http.StatusNotModified {
-		w.final.Set("Content-Type", http.DetectContentType(p))
+	hdr := w.final
+	if hdr == nil {
+		hdr = w.header
 	}
-	keys := make([]string, 0, len(w.final))
-	for k := range w.final {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	h := make([]kcgi.KeyValue, 1, 1+len(w.final))
-	h[0] = kcgi.KeyValue{Key: kcgi.RespStatus.String(), Value: fmt.Sprintf("%d %s", w.code, http.StatusText(w.code))}
-	for _, k := range keys {
-		for _, v := range w.final[k] {
+	date := hdr.Get("Date") == ""
+	h := make([]kcgi.KeyValue, 1, 3+len(hdr))
+	for k, vs := range hdr {
+		if k == "Date" && date || w.code == http.StatusNotModified && slices.Contains(notModified, k) {
+			continue
+		}
+		for _, v := range vs {
 			v = textproto.TrimString(headerValueSpaces.Replace(v))
 			if kcgi.CheckHeader(k, v) == nil { // a name that is not a token is dropped
 				h = append(h, kcgi.KeyValue{Key: k, Value: v})
 			}
+		}
+	}
+	if date {
+		h = append(h, kcgi.KeyValue{Key: "Date", Value: time.Now().UTC().Format(http.TimeFormat)})
+	}
+	if _, ok := hdr["Content-Type"]; !ok && sniff && w.code != http.StatusNotModified {
+		h = append(h, kcgi.KeyValue{Key: "Content-Type", Value: http.DetectContentType(p)})
+	}
+	slices.SortStableFunc(h[1:], func(a, b kcgi.KeyValue) int { return strings.Compare(a.Key, b.Key) })
+	h[0] = kcgi.KeyValue{Key: kcgi.RespStatus.String(), Value: strconv.Itoa(w.code) + " " + http.StatusText(w.code)}
+	if v := hdr.Get("Content-Length"); v != "" && w.code != http.StatusNotModified {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			w.clen = n
 		}
 	}
 	if w.err = w.r.Heads(h); w.err == nil {
@@ -129,12 +142,7 @@ func (w *response) send(p []byte, sniff bool) {
 }
 
 func (w *response) Write(p []byte) (int, error) {
-	if w.code == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if !w.sent {
-		w.send(p, true)
-	}
+	w.start(p, true)
 	switch {
 	case w.err != nil:
 		return 0, w.err
@@ -176,12 +184,7 @@ func bodyAllowed(code int) bool {
 // buffers the response, it can send nothing before its buffer is full,
 // and returns an error wrapping http.ErrNotSupported.
 func (w *response) FlushError() error {
-	if w.code == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if !w.sent {
-		w.send(nil, false)
-	}
+	w.start(nil, false)
 	if w.err != nil {
 		return w.err
 	}
@@ -196,12 +199,7 @@ func (w *response) Flush() { w.FlushError() }
 
 // finish ends the response and frees the request.
 func (w *response) finish() {
-	if w.code == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if !w.sent {
-		w.send(nil, true)
-	}
+	w.start(nil, true)
 	if w.bw != nil {
 		if w.err == nil {
 			w.bw.Flush()
