@@ -159,13 +159,7 @@ func ServeFastCGI(cfg *kcgi.Config, h http.Handler) error {
 	defer srv.Free()
 	base, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		select {
-		case <-srv.Terminating():
-			cancel()
-		case <-base.Done():
-		}
-	}()
+	go func() { <-srv.Terminating(); cancel() }() // closed at SIGTERM, at the latest by Free
 	for {
 		r, err := srv.Parse()
 		if errors.Is(err, kcgi.ErrExit) {
