@@ -80,13 +80,7 @@ func TestOpsLinuxRecipe(t *testing.T) {
 	harness.RequireBox(t)
 	box := harness.StartBox(t, "/var/www")
 	build := t.TempDir()
-	data, err := os.ReadFile(p.bin)
-	if err == nil {
-		err = os.WriteFile(filepath.Join(build, "tutorial2"), data, 0o755)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, p.bin, filepath.Join(build, "tutorial2"), 0o755)
 	root, _ := harness.ModuleRoot()
 	out, err := box.Run(30*time.Second, nil, build, filepath.Join(root, "deploy/linux/install.sh"))
 	if err != nil || out != "" {

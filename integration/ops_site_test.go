@@ -16,6 +16,18 @@ import (
 	"github.com/kcgi-go/kcgi-go/internal/harness"
 )
 
+// copyFile copies the file src to dst with mode.
+func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(dst, data, mode)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // deployFile returns the contents of deploy/name.
 func deployFile(t *testing.T, name string) string {
 	t.Helper()
@@ -126,13 +138,7 @@ func newSite(t *testing.T, bins map[string]string) *site {
 		}
 	}
 	for name, bin := range bins {
-		data, err := os.ReadFile(bin)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(s.build, name), data, 0o755)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		copyFile(t, bin, filepath.Join(s.build, name), 0o755)
 	}
 	s.nginx = harness.StartNginxProc(t, harness.NginxProc{
 		Cmd: s.box.Command(nil, "nginx"), Dir: s.box.Path("/etc/nginx"), Addr: addr,

@@ -81,15 +81,9 @@ func TestOpsSupervise(t *testing.T) {
 // supervise runs the test with the pools started and, unless it is "",
 // upstream of deploy/ as nginx's upstream.
 func supervise(t *testing.T, p program, pools []string, upstream string) {
-	s := newSite(t, map[string]string{"tutorial2": p.bin})
-	data, err := os.ReadFile(p.bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSite(t, nil)
 	for _, pool := range pools {
-		if err := os.WriteFile(s.box.Path("/var/www/fcgi-bin/tutorial2-"+pool), data, 0o555); err != nil {
-			t.Fatal(err)
-		}
+		copyFile(t, p.bin, s.box.Path("/var/www/fcgi-bin/tutorial2-"+pool), 0o555)
 		if !s.systemctl("start", "kcgi-tutorial2@"+pool) {
 			t.Fatalf("systemctl start kcgi-tutorial2@%s failed", pool)
 		}
@@ -108,6 +102,7 @@ func supervise(t *testing.T, p program, pools []string, upstream string) {
 	url := s.nginx.URL("/fcgi-bin/tutorial2")
 	c := &http.Client{Timeout: 10 * time.Second}
 	var body string
+	var err error
 	for i := 0; i < 100 && body != string(hello); i++ {
 		body, err = getBody(c, url)
 		time.Sleep(50 * time.Millisecond)
