@@ -81,7 +81,10 @@ func TestOpsLinuxRecipe(t *testing.T) {
 	box := harness.StartBox(t, "/var/www")
 	build := t.TempDir()
 	copyFile(t, p.bin, filepath.Join(build, "tutorial2"), 0o755)
-	root, _ := harness.ModuleRoot()
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := box.Run(30*time.Second, nil, build, filepath.Join(root, "deploy/linux/install.sh"))
 	if err != nil || out != "" {
 		t.Fatalf("install.sh: %v, output %q", err, out)

@@ -157,12 +157,21 @@ func newSite(t *testing.T, bins map[string]string) *site {
 // run runs the deploy/ script name in the box from the build directory.
 func (s *site) run(t *testing.T, env []string, name string, args ...string) string {
 	t.Helper()
-	root, _ := harness.ModuleRoot()
-	out, err := s.box.Run(2*time.Minute, append(env, s.env...), s.build, filepath.Join(root, "deploy", name), args...)
+	out, err := s.try(t, env, name, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// try is run for a script that may fail: it returns the error.
+func (s *site) try(t *testing.T, env []string, name string, args ...string) (string, error) {
+	t.Helper()
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.box.Run(2*time.Minute, append(env, s.env...), s.build, filepath.Join(root, "deploy", name), args...)
 }
 
 // systemctl runs the stand-in systemctl in the box and reports

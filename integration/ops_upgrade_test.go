@@ -107,14 +107,13 @@ func TestOpsUpgrade(t *testing.T) {
 // to run while another upgrade holds the lock.
 func checkRefusals(t *testing.T, s *site, url, want string) {
 	t.Helper()
-	root, _ := harness.ModuleRoot()
 	c := &http.Client{Timeout: 10 * time.Second}
 	// A program that cannot start in the jail, for lack of /bin/sh,
 	// fails the upgrade, which changes nothing.
 	if err := os.WriteFile(filepath.Join(s.build, "tutorial2.broken"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.box.Run(time.Minute, s.env, s.build, filepath.Join(root, "deploy/linux/upgrade.sh"), "tutorial2.broken")
+	out, err := s.try(t, nil, "linux/upgrade.sh", "tutorial2.broken")
 	if err == nil || !strings.Contains(out, "did not stay up") {
 		t.Errorf("upgrade.sh tutorial2.broken: %v, output %q; want a refusal", err, out)
 	}
@@ -137,7 +136,7 @@ func checkRefusals(t *testing.T, s *site, url, want string) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	out, err = s.box.Run(time.Minute, s.env, s.build, filepath.Join(root, "deploy/linux/upgrade.sh"), "tutorial2")
+	out, err = s.try(t, nil, "linux/upgrade.sh", "tutorial2")
 	if err == nil || !strings.Contains(out, "another upgrade is running") {
 		t.Errorf("upgrade.sh during another upgrade: %v, output %q; want a refusal", err, out)
 	}
