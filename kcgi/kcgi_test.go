@@ -71,6 +71,7 @@ func worker() {
 		go churn()
 	}
 	var saved *view
+loop:
 	for {
 		r, err := srv.Parse()
 		if err != nil {
@@ -104,6 +105,9 @@ func worker() {
 			confined(r)
 		case "narrow":
 			fmt.Fprintf(r, "narrow: %v\n", Confine(PromiseStdio))
+		case "quit": // the request is left for Server.Free to free
+			r.Puts("bye\n")
+			break loop
 		default:
 			r.Puts("Hello, world!\n")
 		}
@@ -479,6 +483,20 @@ func TestStdinAfterInit(t *testing.T) {
 	if want := "read=0 err=EOF newfd0=false"; !strings.Contains(out, want) {
 		t.Fatalf("got %q, want %q", out, want)
 	}
+}
+
+// Server.Free frees a request not yet freed, which then reaches the
+// client whole, and the worker ends cleanly.
+func TestFreeUnfreedRequest(t *testing.T) {
+	w := startWorker(t)
+	if out, _ := w.do(t, "/quit", ""); !strings.HasSuffix(out, "bye\n") {
+		t.Fatalf("got %q", out)
+	}
+	log := w.WaitStderr(func(s string) bool { return strings.Contains(s, "after Free") }, 5*time.Second)
+	if strings.Contains(log, "free:") || !strings.Contains(log, "after Free") {
+		t.Errorf("worker log:\n%s", log)
+	}
+	noCrash(t, log)
 }
 
 // Misuse returns errors and leaves the worker serving: libkcgi's
